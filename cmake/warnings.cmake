@@ -1,0 +1,11 @@
+# nsxv_warnings(target): the project's warning set, applied to our own targets only (never to the
+# separately compiled Boost sources). -Werror comes from NSXV_WERROR so CI and presets decide.
+function(nsxv_warnings target)
+  target_compile_options(${target} PRIVATE
+    -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Woverloaded-virtual -Wcast-qual
+    -Wformat=2 -Wimplicit-fallthrough -Wmissing-declarations
+    $<$<CXX_COMPILER_ID:Clang>:-Wthread-safety>
+    $<$<AND:$<CXX_COMPILER_ID:GNU>,$<STREQUAL:${NSXV_SANITIZE},thread>>:-Wno-tsan>
+    $<$<BOOL:${NSXV_WERROR}>:-Werror>)
+  target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR})
+endfunction()
