@@ -84,6 +84,7 @@ class FakeManager {
   Journal journal_;
   mutable Mutex mu_;
   std::shared_ptr<const FaultPlan> plan_ GUARDED_BY(mu_);
+  TimePoint plan_installed_at_ GUARDED_BY(mu_);
 };
 
 }  // namespace nsxv::fake

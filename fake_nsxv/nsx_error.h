@@ -10,17 +10,17 @@
 namespace nsxv::fake {
 
 namespace nsx_code {
-inline constexpr int kEdgeNotRunning = 10013;      // reference §2.5
-inline constexpr int kDuplicateEdgeName = 10085;   // reference §2.5 ([FAKE] deploy)
+inline constexpr int kEdgeNotRunning = 10013;          // reference §2.5
+inline constexpr int kDuplicateEdgeName = 10085;       // reference §2.5 ([FAKE] deploy)
 inline constexpr int kVnicAddressNotInSubnet = 10115;  // reference §2.5 (observed)
-inline constexpr int kObjectNotFound = 202;        // core-services "object not found"
-inline constexpr int kEdgeNotFound = 10003;        // [UNVERIFIED]
-inline constexpr int kInvalidRequestBody = 10001;  // [UNVERIFIED] malformed or mistyped body
-inline constexpr int kMissingField = 10002;        // [UNVERIFIED] required field absent
-inline constexpr int kEdgeBusy = 10020;            // [UNVERIFIED] job running, busy policy reject
-inline constexpr int kJobFailed = 10021;           // [UNVERIFIED] deploy job failed
-inline constexpr int kCertificateNotFound = 202;   // core-services object not found
-inline constexpr int kUnknownRoute = 100046;       // answered for unknown URIs
+inline constexpr int kObjectNotFound = 202;            // core-services "object not found"
+inline constexpr int kEdgeNotFound = 10003;            // [UNVERIFIED]
+inline constexpr int kInvalidRequestBody = 10001;      // [UNVERIFIED] malformed or mistyped body
+inline constexpr int kMissingField = 10002;            // [UNVERIFIED] required field absent
+inline constexpr int kEdgeBusy = 10020;           // [UNVERIFIED] job running, busy policy reject
+inline constexpr int kJobFailed = 10021;          // [UNVERIFIED] deploy job failed
+inline constexpr int kCertificateNotFound = 202;  // core-services object not found
+inline constexpr int kUnknownRoute = 100046;      // answered for unknown URIs
 }  // namespace nsx_code
 
 struct NsxError {

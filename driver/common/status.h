@@ -17,20 +17,20 @@ namespace nsxv {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,    // bad input from the caller; HTTP 400/415
-  kNotFound,           // HTTP 404, NSX 100046/100029
-  kAlreadyExists,      // unique name or id taken
-  kConflict,           // HTTP 409: concurrent access, retryable
-  kFailedPrecondition, // state does not allow the operation (edge not running)
-  kPermissionDenied,   // HTTP 401/403
-  kUnavailable,        // HTTP 503, or connect refused
-  kDeadlineExceeded,   // a deadline passed before a response arrived
-  kConnectionReset,    // peer closed or reset without a complete response
-  kTruncated,          // response ended early
-  kTlsError,           // handshake or certificate verification failed
-  kProtocolError,      // malformed response (bad HTTP, body not what the call expects)
-  kResourceExhausted,  // pool, address space or size limit exhausted
-  kInternal,           // a broken invariant or an unexpected server error
+  kInvalidArgument,     // bad input from the caller; HTTP 400/415
+  kNotFound,            // HTTP 404, NSX 100046/100029
+  kAlreadyExists,       // unique name or id taken
+  kConflict,            // HTTP 409: concurrent access, retryable
+  kFailedPrecondition,  // state does not allow the operation (edge not running)
+  kPermissionDenied,    // HTTP 401/403
+  kUnavailable,         // HTTP 503, or connect refused
+  kDeadlineExceeded,    // a deadline passed before a response arrived
+  kConnectionReset,     // peer closed or reset without a complete response
+  kTruncated,           // response ended early
+  kTlsError,            // handshake or certificate verification failed
+  kProtocolError,       // malformed response (bad HTTP, body not what the call expects)
+  kResourceExhausted,   // pool, address space or size limit exhausted
+  kInternal,            // a broken invariant or an unexpected server error
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -67,14 +67,16 @@ class [[nodiscard]] Status {
   int nsx_error_code_ = 0;
 };
 
-inline Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status InvalidArgument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
 inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
 inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok() && "Result constructed from an OK Status");
   }
@@ -105,9 +107,9 @@ class [[nodiscard]] Result {
 #define NSXV_CONCAT_INNER(a, b) a##b
 #define NSXV_CONCAT(a, b) NSXV_CONCAT_INNER(a, b)
 
-#define NSXV_RETURN_IF_ERROR(expr)            \
-  do {                                        \
-    ::nsxv::Status nsxv_status_ = (expr);     \
+#define NSXV_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::nsxv::Status nsxv_status_ = (expr);        \
     if (!nsxv_status_.ok()) return nsxv_status_; \
   } while (0)
 

@@ -22,7 +22,9 @@ class Headers {
 
   // Replaces every field named `name` with one field.
   void Set(std::string_view name, std::string value);
-  void Add(std::string name, std::string value) { fields_.push_back({std::move(name), std::move(value)}); }
+  void Add(std::string name, std::string value) {
+    fields_.push_back({std::move(name), std::move(value)});
+  }
   std::optional<std::string_view> Get(std::string_view name) const;
   bool Has(std::string_view name) const { return Get(name).has_value(); }
   void Remove(std::string_view name);
