@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# One entry point for people and CI. On a fresh Debian 12 machine (as root) it installs the
+# missing Debian packages, configures and builds, then:
+#   ./setup.sh demo   runs the main job on the embedded fake NSX-v manager
+#   ./setup.sh test   runs the whole test suite: release build + ctest, ASan+UBSan and TSan
+#                     builds running the concurrency tests, and a benchmark smoke pass
+#   ./setup.sh build  only installs and builds (release preset, build/bin/)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(build-essential cmake ninja-build ccache clang libboost1.81-dev libssl-dev
+  nlohmann-json3-dev libsqlite3-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
+  libcli11-dev libspdlog-dev)
+JOBS=$(nproc 2>/dev/null || echo 2)
+# Tests that use several threads; the sanitizer builds run these.
+CONCURRENCY_FILTER='*Concurren*:*Https*:*Server*:*Threads*'
+
+log() { printf '== %s\n' "$*" >&2; }
+
+install_packages() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "setup.sh: missing packages ${missing[*]}; run as root" >&2; exit 2; }
+    sudo=(sudo)
+  fi
+  log "installing ${missing[*]}"
+  "${sudo[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+build() {  # build PRESET [TARGET...]
+  local preset=$1
+  shift
+  log "configure + build ($preset)"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$JOBS" ${1:+--target "$@"}
+}
+
+run_sanitized() {  # run_sanitized PRESET
+  local preset=$1
+  build "$preset" nsxv_tests
+  log "concurrency tests under $preset"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    "build/$preset/bin/nsxv_tests" --gtest_filter="$CONCURRENCY_FILTER" --gtest_brief=1
+}
+
+bench_smoke() {
+  log "benchmark smoke pass"
+  for b in build/bin/*_bench; do
+    [ -x "$b" ] || continue
+    "$b" --benchmark_min_time=0.01 --benchmark_format=console >/dev/null
+    log "$(basename "$b") ok"
+  done
+}
+
+case "${1:-}" in
+  demo)
+    install_packages
+    build release fake-nsxv
+    exec build/bin/fake-nsxv --demo
+    ;;
+  build)
+    install_packages
+    build release
+    ;;
+  test)
+    install_packages
+    build release
+    bench_smoke
+    run_sanitized asan
+    run_sanitized tsan
+    log "full test suite (release)"
+    ctest --test-dir build --output-on-failure -j "$JOBS"
+    ;;
+  *)
+    echo "usage: $0 demo|test|build" >&2
+    exit 2
+    ;;
+esac
