@@ -21,33 +21,31 @@ namespace {
 constexpr int kEdges = 64;
 
 std::string DeployBody(int i) {
-  nlohmann::json j = {
-      {"name", "bench-" + std::to_string(i)},
-      {"type", "gatewayServices"},
-      {"appliances", {{"applianceSize", "compact"}}},
-      {"vnics",
-       {{"vnics",
-         {{{"index", 0},
-           {"name", "external"},
-           {"type", "uplink"},
-           {"portgroupId", "dvportgroup-20"},
-           {"isConnected", true},
-           {"subInterfaces", {{"subInterfaces", nlohmann::json::array()}}}}}}}}};
+  nlohmann::json j = {{"name", "bench-" + std::to_string(i)},
+                      {"type", "gatewayServices"},
+                      {"appliances", {{"applianceSize", "compact"}}},
+                      {"vnics",
+                       {{"vnics",
+                         {{{"index", 0},
+                           {"name", "external"},
+                           {"type", "uplink"},
+                           {"portgroupId", "dvportgroup-20"},
+                           {"isConnected", true},
+                           {"subInterfaces", {{"subInterfaces", nlohmann::json::array()}}}}}}}}};
   return j.dump();
 }
 
 std::string VnicBody(int i) {
-  nlohmann::json j = {
-      {"index", 0},
-      {"name", "external"},
-      {"type", "uplink"},
-      {"portgroupId", "dvportgroup-55"},
-      {"mtu", 1500},
-      {"isConnected", true},
-      {"addressGroups",
-       {{"addressGroups",
-         {{{"primaryAddress", "10.1.0." + std::to_string(i % 250 + 2)},
-           {"subnetMask", "255.255.255.0"}}}}}}};
+  nlohmann::json j = {{"index", 0},
+                      {"name", "external"},
+                      {"type", "uplink"},
+                      {"portgroupId", "dvportgroup-55"},
+                      {"mtu", 1500},
+                      {"isConnected", true},
+                      {"addressGroups",
+                       {{"addressGroups",
+                         {{{"primaryAddress", "10.1.0." + std::to_string(i % 250 + 2)},
+                           {"subnetMask", "255.255.255.0"}}}}}}};
   return j.dump();
 }
 
@@ -95,7 +93,8 @@ Backend& GetBackend() {
   return *backend;
 }
 
-void RunMix(benchmark::State& state, const std::function<Result<HttpResponse>(const HttpRequest&)>& send) {
+void RunMix(benchmark::State& state,
+            const std::function<Result<HttpResponse>(const HttpRequest&)>& send) {
   const int edge = state.thread_index() % kEdges + 1;
   const std::string vnic = "/api/4.0/edges/edge-" + std::to_string(edge) + "/vnics/0";
   const HttpRequest get = Authed("GET", vnic);

@@ -34,7 +34,7 @@ struct ApiClientOptions {
   std::string user;
   std::string password;
   int retries = 20;  // [nsxv] retries: attempts for the retried statuses
-  Duration timeout = std::chrono::seconds(240);         // nsx_transaction_timeout
+  Duration timeout = std::chrono::seconds(240);          // nsx_transaction_timeout
   Duration deploy_timeout = std::chrono::seconds(1200);  // edge deploy
   size_t max_response_bytes = 16U << 20U;
   // Extra strings scrubbed from logs and error messages (the metadata shared secret).
@@ -75,7 +75,8 @@ class ApiClient {
   Transport& transport_;
   Clock& clock_;
   const ApiClientOptions options_;
-  const std::string base_;
+  const std::string base_;    // manager_uri without trailing '/'
+  const std::string prefix_;  // its path part, prepended to every request target
   const std::string auth_;
   mutable std::atomic<uint64_t> requests_sent_{0};
 };

@@ -76,7 +76,10 @@ TEST_F(FakeManagerTest, MissingOrWrongCredentialsGive401) {
 
 TEST_F(FakeManagerTest, StateDumpLoadRoundTripThroughAdmin) {
   const std::string e1 = Deploy("router-a");
-  ASSERT_EQ(MustSend("PUT", "/api/4.0/edges/" + e1 + "/vnics/0", ExternalVnicBody("10.0.0.5", "dvportgroup-55")).status, 204);
+  ASSERT_EQ(MustSend("PUT", "/api/4.0/edges/" + e1 + "/vnics/0",
+                     ExternalVnicBody("10.0.0.5", "dvportgroup-55"))
+                .status,
+            204);
   const std::string dump = MustSend("GET", "/__fake/state").body;
   ASSERT_EQ(MustSend("POST", "/__fake/reset").status, 204);
   EXPECT_EQ(EdgeCount(), 0);
@@ -130,7 +133,8 @@ TEST_F(FakeManagerTest, ResetAndTimeoutAreNotApplied) {
 }
 
 TEST_F(FakeManagerTest, ResponseLostAndTruncatedAreApplied) {
-  SetFaults(R"([{"method": "POST", "path": "/api/4.0/edges", "times": 1, "fault": {"kind": "response_lost"}},
+  SetFaults(
+      R"([{"method": "POST", "path": "/api/4.0/edges", "times": 1, "fault": {"kind": "response_lost"}},
                 {"method": "GET", "path": "/api/4.0/edges", "times": 1, "fault": {"kind": "truncated"}}])");
   auto lost = Send("POST", "/api/4.0/edges", DeployEdgeBody("r1"));
   EXPECT_EQ(lost.status().code(), StatusCode::kConnectionReset);
@@ -155,18 +159,23 @@ TEST_F(FakeManagerTest, EdgePoweredOffAndDeletedChangeTheBackend) {
   const std::string e2 = Deploy("r2");
   SetFaults(R"([{"edge": "edge-1", "times": 1, "fault": {"kind": "edge_powered_off"}},
                 {"edge": "edge-2", "times": 1, "fault": {"kind": "edge_deleted"}}])");
-  HttpResponse off = MustSend("PUT", "/api/4.0/edges/" + e1 + "/vnics/0", ExternalVnicBody("10.0.0.5", "dvportgroup-55"));
+  HttpResponse off = MustSend("PUT", "/api/4.0/edges/" + e1 + "/vnics/0",
+                              ExternalVnicBody("10.0.0.5", "dvportgroup-55"));
   EXPECT_EQ(off.status, 400);
   EXPECT_EQ(json::parse(off.body)["errorCode"], 10013);
   EXPECT_EQ(MustSend("GET", "/api/4.0/edges/" + e2).status, 404);
   // Admin power-on brings edge-1 back.
   ASSERT_EQ(MustSend("POST", "/__fake/edges/" + e1 + "/power?on=true").status, 204);
-  EXPECT_EQ(MustSend("PUT", "/api/4.0/edges/" + e1 + "/vnics/0", ExternalVnicBody("10.0.0.5", "dvportgroup-55")).status, 204);
+  EXPECT_EQ(MustSend("PUT", "/api/4.0/edges/" + e1 + "/vnics/0",
+                     ExternalVnicBody("10.0.0.5", "dvportgroup-55"))
+                .status,
+            204);
   EXPECT_EQ(MustSend("POST", "/__fake/edges/edge-99/power?on=true").status, 404);
 }
 
 TEST_F(FakeManagerTest, JobFailureFailsTheDeploy) {
-  SetFaults(R"([{"method": "POST", "path": "/api/4.0/edges", "times": 1, "fault": {"kind": "job_failure"}}])");
+  SetFaults(
+      R"([{"method": "POST", "path": "/api/4.0/edges", "times": 1, "fault": {"kind": "job_failure"}}])");
   HttpResponse r = MustSend("POST", "/api/4.0/edges", DeployEdgeBody("r1"));
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(EdgeCount(), 0);
@@ -229,7 +238,8 @@ TEST_F(FakeManagerTest, FaultDecisionsDeterministicUnderConcurrency) {
     InProcessTransport t(m);
     auto plan = FaultPlan::FromJsonText(R"([
       {"name": "conflict", "method": "PUT", "probability": 0.3, "fault": {"kind": "http_error", "status": 409}},
-      {"name": "slow", "probability": 0.5, "fault": {"kind": "latency", "uniform_ms": [1, 9]}}])", 1);
+      {"name": "slow", "probability": 0.5, "fault": {"kind": "latency", "uniform_ms": [1, 9]}}])",
+                                        1);
     EXPECT_TRUE(plan.ok());
     m.SetFaultPlan(*plan);
     std::vector<std::string> edges;
@@ -246,7 +256,8 @@ TEST_F(FakeManagerTest, FaultDecisionsDeterministicUnderConcurrency) {
       threads.emplace_back([&, i] {
         for (int k = 0; k < 30; ++k) {
           const std::string target = "/api/4.0/edges/" + edges[static_cast<size_t>(i)] + "/vnics/0";
-          auto resp = t.Send(Request("PUT", target, ExternalVnicBody("10.0.0." + std::to_string(i + 2), "dvportgroup-1")));
+          auto resp = t.Send(Request(
+              "PUT", target, ExternalVnicBody("10.0.0." + std::to_string(i + 2), "dvportgroup-1")));
           per_thread[static_cast<size_t>(i)][target].push_back(resp.ok() ? resp->status : -1);
         }
       });
@@ -259,7 +270,8 @@ TEST_F(FakeManagerTest, FaultDecisionsDeterministicUnderConcurrency) {
   const auto first = run();
   ASSERT_EQ(first.size(), 8U);
   int conflicts = 0;
-  for (const auto& [k, v] : first) conflicts += static_cast<int>(std::count(v.begin(), v.end(), 409));
+  for (const auto& [k, v] : first)
+    conflicts += static_cast<int>(std::count(v.begin(), v.end(), 409));
   EXPECT_GT(conflicts, 20);
   EXPECT_LT(conflicts, 130);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(run(), first);
