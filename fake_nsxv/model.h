@@ -1,13 +1,44 @@
-// CONTRACT SKETCH (helper fills in): the fake NSX-v manager's state and rules, no HTTP.
+// Model: the fake NSX-v manager's state and rules, with no HTTP (API reference §1, §7).
+//
+// State: edges `edge-<n>` (unique names, deploy document, appliance size, status, power, vnics
+// 0-9, static routing, load balancer, firewall), edge jobs `jobdata-<n>`, the truststore (CSRs
+// `csr-<n>` and certificates `certificate-<n>`, each bound to a scope: the edge id), virtual
+// wires `virtualwire-<n>` per transport-zone scope and spoofguard policies. Every counter
+// starts at 1 and is part of Dump(), so ids continue after Load().
+//
+// Rules: every mutating call validates its whole input before it changes anything; a rejected
+// call leaves the state untouched. Errors are Status values whose http_status() (400, 404, 409)
+// and nsx_error_code() say what the manager answers; message() is the NSX "details" text.
+//
+// Time: durations in ModelOptions are virtual; clock time is duration x time_scale. Jobs
+// complete lazily: a call that touches an edge first retires the jobs whose finish time has
+// passed (an async deploy job that completes turns the edge GREEN; one that fails removes it).
+//
+// Thread-safety: all public methods are thread-safe. Locks are always taken in this order, and
+// a lock is never acquired while a later one in the order is held:
+//   1. registry_mu_ (SharedMutex): the edge map and the edge counter. Shared for calls on one
+//      edge, exclusive for deploy, delete, Load and Reset.
+//   2. EdgeState::mu of each edge involved, in ascending numeric id order (calls that see every
+//      edge, such as the edge list and Dump(), hold all of them at once).
+//   3. GlobalState::mu: truststore, virtual wires, spoofguard, edge names, job records and their
+//      counters.
+// Every call holds its locks for its whole duration, so it sees one consistent state.
 #pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
-#include <string>
-#include <string_view>
-
 #include "driver/common/clock.h"
+#include "driver/common/mutex.h"
 #include "driver/common/status.h"
+#include "driver/common/thread_annotations.h"
 
 namespace nsxv::fake {
 
@@ -23,20 +54,124 @@ struct ModelOptions {
   int page_size = 256;      // edgePage size for GET /api/4.0/edges
 };
 
+// Per-call input and output of the mutating edge operations.
+struct Call {
+  // In: fault kind job_failure. The job this call starts fails (see each method).
+  bool fail_job = false;
+  // Out: clock time the answer is held back (sync deploy, or a busy edge under kSerialize).
+  Duration delay{0};
+};
+
+struct DeployResult {
+  std::string edge_id;
+  std::string job_id;  // async deploy only
+};
+
+struct EdgeState;    // model_internal.h
+struct GlobalState;  // model_internal.h
+
 class Model {
  public:
   Model(Clock& clock, ModelOptions options);
+  ~Model();
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
 
-  // Full state as JSON, and back. Load() replaces everything or, on error, nothing.
-  nlohmann::json Dump() const;
-  Status Load(const nlohmann::json& state);
-  void Reset();
+  // Full state as JSON, and back. Load() validates the whole document and replaces everything
+  // or, on error (InvalidArgument naming the problem), nothing. Dump(Load(x)) == x for any x
+  // produced by Dump(). Job times are absolute readings of this model's clock.
+  nlohmann::json Dump() const EXCLUDES(registry_mu_);
+  Status Load(const nlohmann::json& state) EXCLUDES(registry_mu_);
+  void Reset() EXCLUDES(registry_mu_);
 
   // Fault hooks (FakeManager): power an edge off/on; delete it behind the driver's back;
-  // make its running jobs (or the next deploy job) fail. NotFound for an unknown edge.
-  Status SetPowered(std::string_view edge_id, bool on);
-  Status RemoveEdge(std::string_view edge_id);
-  Status FailJobs(std::string_view edge_id);
+  // make its running jobs fail now (the edge goes RED). NotFound (404) for an unknown edge.
+  Status SetPowered(std::string_view edge_id, bool on) EXCLUDES(registry_mu_);
+  Status RemoveEdge(std::string_view edge_id) EXCLUDES(registry_mu_);
+  Status FailJobs(std::string_view edge_id) EXCLUDES(registry_mu_);
+  // Sets the reported edgeStatus: GREEN, YELLOW, GREY or RED (InvalidArgument otherwise).
+  Status SetEdgeStatus(std::string_view edge_id, std::string_view status) EXCLUDES(registry_mu_);
+
+  // Ids of the live edges in ascending numeric order.
+  std::vector<std::string> EdgeIds() const EXCLUDES(registry_mu_);
+  const ModelOptions& options() const { return options_; }
+  // Clock time for a virtual duration (duration x time_scale).
+  Duration Scaled(Duration virtual_duration) const;
+
+  // --- Edges (§1.1-§1.7) ---
+  // Sync: the edge exists at once with a deploy job that runs for deploy_duration;
+  // call->delay is that (scaled) time. With fail_job no edge remains and the error is
+  // 400/kJobFailed. Async: returns the job id at once; with fail_job the job ends FAILED and
+  // the edge is removed when the job is retired.
+  Result<DeployResult> DeployEdge(const nlohmann::json& body, bool async, Call* call)
+      EXCLUDES(registry_mu_);
+  Status UpdateEdge(std::string_view edge_id, const nlohmann::json& body, Call* call)
+      EXCLUDES(registry_mu_);
+  Status GetEdge(std::string_view edge_id, nlohmann::json* out) EXCLUDES(registry_mu_);
+  // `page_size` <= 0 means options().page_size.
+  Status ListEdges(int start_index, int page_size, nlohmann::json* out) EXCLUDES(registry_mu_);
+  Status DeleteEdge(std::string_view edge_id) EXCLUDES(registry_mu_);
+  Status GetEdgeStatus(std::string_view edge_id, nlohmann::json* out) EXCLUDES(registry_mu_);
+  Status GetEdgeJobs(std::string_view edge_id, nlohmann::json* out) EXCLUDES(registry_mu_);
+  Status GetJob(std::string_view job_id, nlohmann::json* out) EXCLUDES(registry_mu_);
+
+  // --- Edge configuration (§1.8-§1.15, §1.24) ---
+  // Config PUTs: 400/kEdgeNotRunning on a powered-off edge; with a running job, kSerialize
+  // accepts and sets call->delay to the job's end (+ config_duration), kReject answers
+  // 409/kEdgeBusy. With fail_job the edge's running jobs fail, the edge goes RED, nothing is
+  // applied and the error is 400/kJobFailed.
+  Status GetVnic(std::string_view edge_id, std::string_view index, nlohmann::json* out)
+      EXCLUDES(registry_mu_);
+  Status UpdateVnic(std::string_view edge_id, std::string_view index, const nlohmann::json& body,
+                    Call* call) EXCLUDES(registry_mu_);
+  Status GetStaticRouting(std::string_view edge_id, nlohmann::json* out) EXCLUDES(registry_mu_);
+  Status UpdateStaticRouting(std::string_view edge_id, const nlohmann::json& body, Call* call)
+      EXCLUDES(registry_mu_);
+  Status GetLoadBalancer(std::string_view edge_id, nlohmann::json* out) EXCLUDES(registry_mu_);
+  Status UpdateLoadBalancer(std::string_view edge_id, const nlohmann::json& body, Call* call)
+      EXCLUDES(registry_mu_);
+  Status GetLoadBalancerStatistics(std::string_view edge_id, nlohmann::json* out)
+      EXCLUDES(registry_mu_);
+  Status GetFirewall(std::string_view edge_id, nlohmann::json* out) EXCLUDES(registry_mu_);
+  Status UpdateFirewall(std::string_view edge_id, const nlohmann::json& body, Call* call)
+      EXCLUDES(registry_mu_);
+
+  // --- Truststore (§1.16-§1.18) ---
+  // `xml_body` is the <csr> document; returns the CSR id.
+  Result<std::string> CreateCsr(std::string_view edge_id, std::string_view xml_body)
+      EXCLUDES(registry_mu_);
+  // Self-signs a CSR for `days`; *out is the certificate document (top-level objectId).
+  Status SelfSignCsr(std::string_view csr_id, std::string_view days, nlohmann::json* out)
+      EXCLUDES(registry_mu_);
+  // *out is {"certificates":[{objectId,...}]}.
+  Status UploadCertificate(std::string_view edge_id, const nlohmann::json& body,
+                           nlohmann::json* out) EXCLUDES(registry_mu_);
+  Status ListCertificates(std::string_view edge_id, nlohmann::json* out) EXCLUDES(registry_mu_);
+
+  // --- Virtual wires and spoofguard (§1.19-§1.22) ---
+  Result<std::string> CreateVirtualWire(std::string_view scope_id, std::string_view xml_body)
+      EXCLUDES(registry_mu_);
+  Status DeleteVirtualWire(std::string_view wire_id) EXCLUDES(registry_mu_);
+  Result<std::string> CreateSpoofguardPolicy(std::string_view xml_body) EXCLUDES(registry_mu_);
+  Status DeleteSpoofguardPolicy(std::string_view policy_id) EXCLUDES(registry_mu_);
+
+ private:
+  // Live edge by id: 404 for an unknown, malformed or removed id.
+  Result<EdgeState*> FindEdge(std::string_view edge_id) REQUIRES_SHARED(registry_mu_);
+  // Erases the edges that failed jobs marked removed.
+  void SweepRemoved() REQUIRES(registry_mu_);
+
+  Clock& clock_;
+  const ModelOptions options_;
+
+  mutable SharedMutex registry_mu_;
+  std::map<int64_t, std::shared_ptr<EdgeState>> edges_ GUARDED_BY(registry_mu_);
+  int64_t edge_counter_ GUARDED_BY(registry_mu_) = 0;
+  // Edges marked removed but still in edges_ (a hint for SweepRemoved).
+  std::atomic<int> pending_removals_{0};
+
+  // Truststore, wires, spoofguard, names and jobs; its own mutex is last in the lock order.
+  const std::unique_ptr<GlobalState> global_;
 };
 
 }  // namespace nsxv::fake

@@ -21,6 +21,8 @@ inline constexpr int kEdgeBusy = 10020;           // [UNVERIFIED] job running, b
 inline constexpr int kJobFailed = 10021;          // [UNVERIFIED] deploy job failed
 inline constexpr int kCertificateNotFound = 202;  // core-services object not found
 inline constexpr int kUnknownRoute = 100046;      // answered for unknown URIs
+inline constexpr int kInvalidValue = 10004;       // [UNVERIFIED] value out of range or not allowed
+inline constexpr int kLbReferenceNotFound = 14010;  // [UNVERIFIED] LB id reference unresolved
 }  // namespace nsx_code
 
 struct NsxError {

@@ -1,0 +1,941 @@
+#include "fake_nsxv/model.h"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "fake_nsxv/model_internal.h"
+#include "fake_nsxv/nsx_error.h"
+
+namespace nsxv::fake {
+
+using nlohmann::json;
+
+// ---------------------------------------------------------------------------------------------
+// Shared helpers (declared in model_internal.h).
+
+std::optional<int64_t> ParseId(std::string_view id, std::string_view prefix) {
+  if (id.size() <= prefix.size() + 1 || id.substr(0, prefix.size()) != prefix ||
+      id[prefix.size()] != '-') {
+    return std::nullopt;
+  }
+  const std::string_view digits = id.substr(prefix.size() + 1);
+  if (digits.size() > 18 || digits[0] == '0') return std::nullopt;
+  int64_t n = 0;
+  for (const char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+std::string MakeId(std::string_view prefix, int64_t n) {
+  return std::string(prefix) + "-" + std::to_string(n);
+}
+
+Status NsxStatus(int http_status, int error_code, std::string details) {
+  StatusCode code = StatusCode::kInternal;
+  if (error_code == nsx_code::kEdgeNotRunning) {
+    code = StatusCode::kFailedPrecondition;
+  } else if (error_code == nsx_code::kDuplicateEdgeName) {
+    code = StatusCode::kAlreadyExists;
+  } else if (http_status == 400) {
+    code = StatusCode::kInvalidArgument;
+  } else if (http_status == 404) {
+    code = StatusCode::kNotFound;
+  } else if (http_status == 409) {
+    code = StatusCode::kConflict;
+  }
+  Status status(code, std::move(details));
+  status.WithHttp(http_status, error_code);
+  return status;
+}
+
+Status BadRequest(int error_code, std::string details) {
+  return NsxStatus(400, error_code, std::move(details));
+}
+
+Status EdgeNotFound(std::string_view edge_id) {
+  return NsxStatus(404, nsx_code::kEdgeNotFound,
+                   "Edge " + std::string(edge_id) + " not found on this NSX Manager.");
+}
+
+Status ObjectNotFound(std::string details) {
+  return NsxStatus(404, nsx_code::kObjectNotFound, std::move(details));
+}
+
+json DefaultVnic(int index) {
+  const std::string i = std::to_string(index);
+  return {{"index", index},
+          {"name", "vnic" + i},
+          {"label", "vNic_" + i},
+          {"type", "internal"},
+          {"isConnected", false},
+          {"mtu", 1500},
+          {"addressGroups", {{"addressGroups", json::array()}}}};
+}
+
+json DefaultStaticRouting() { return {{"staticRoutes", {{"staticRoutes", json::array()}}}}; }
+
+json DefaultLoadBalancer() {
+  return {{"enabled", false},
+          {"enableServiceInsertion", false},
+          {"accelerationEnabled", false},
+          {"virtualServer", json::array()},
+          {"pool", json::array()},
+          {"applicationProfile", json::array()},
+          {"applicationRule", json::array()},
+          {"monitor", json::array()}};
+}
+
+json DefaultFirewall() {
+  return {{"featureType", "firewall_4.0"},
+          {"enabled", true},
+          {"globalConfig", {{"tcpTimeoutEstablished", 21600}}},
+          {"defaultPolicy", {{"action", "deny"}, {"loggingEnabled", false}}},
+          {"firewallRules", {{"firewallRules", json::array()}}}};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Edge and job rules. Every function names the locks it needs; see the order in model.h.
+
+namespace {
+
+Duration ScaleDuration(Duration d, double scale) {
+  if (d.count() <= 0 || scale <= 0) return Duration(0);
+  return Duration(static_cast<Duration::rep>(static_cast<double>(d.count()) * scale));
+}
+
+EdgeData NewEdgeData(const json& body) {
+  EdgeData data;
+  data.name = body.at("name").get<std::string>();
+  data.document = body;
+  for (int i = 0; i < kVnicCount; ++i) data.vnics[static_cast<size_t>(i)] = DefaultVnic(i);
+  data.static_routing = DefaultStaticRouting();
+  data.load_balancer = DefaultLoadBalancer();
+  data.firewall = DefaultFirewall();
+  return data;
+}
+
+// Copies the vnics listed in an edge document into their slots.
+void SeedVnics(const json& body, EdgeData* data) {
+  const auto vnics = body.find("vnics");
+  if (vnics == body.end() || !vnics->is_object() || !vnics->contains("vnics")) return;
+  for (const json& v : (*vnics)["vnics"]) {
+    const int index = v.at("index").get<int>();
+    data->vnics[static_cast<size_t>(index)] = NormalizeVnic(v, index);
+  }
+}
+
+bool IsDeploying(const EdgeData& edge, const GlobalData& global) {
+  return std::any_of(edge.running_jobs.begin(), edge.running_jobs.end(), [&](int64_t num) {
+    const auto it = global.jobs.find(num);
+    return it != global.jobs.end() && it->second.kind == JobKind::kDeploy;
+  });
+}
+
+std::string EffectiveStatus(const EdgeData& edge, const GlobalData& global) {
+  if (!edge.powered || IsDeploying(edge, global)) return "GREY";
+  return edge.status;
+}
+
+json JobJson(const Job& job, TimePoint now) {
+  std::string status = job.status;
+  if (status == "RUNNING" && now < job.start) status = "QUEUED";
+  const std::string message = job.kind == JobKind::kDeploy
+                                  ? "Deploying edge " + job.edge_id
+                                  : "Updating configuration of edge " + job.edge_id;
+  return {{"jobId", MakeId("jobdata", job.num)},
+          {"edgeId", job.edge_id},
+          {"status", status},
+          {"message", message},
+          {"result", json::array({{{"key", "edgeId"}, {"value", job.edge_id}}})}};
+}
+
+// Forgets everything scoped to an edge that is going away: its name and truststore. Running
+// jobs of the edge end FAILED.
+void RemoveScope(GlobalData* global, const std::string& edge_id, const std::string& name) {
+  const auto it = global->names.find(name);
+  if (it != global->names.end() && it->second == edge_id) global->names.erase(it);
+  std::erase_if(global->csrs, [&](const auto& kv) { return kv.second.scope == edge_id; });
+  std::erase_if(global->certificates, [&](const auto& kv) { return kv.second.scope == edge_id; });
+  for (auto& [num, job] : global->jobs) {
+    if (job.edge_id == edge_id && job.status == "RUNNING") job.status = "FAILED";
+  }
+}
+
+// Retires the edge's finished jobs. A failed deploy job removes the edge: it is marked
+// removed (erased from the registry later) and true is returned.
+bool RetireJobs(EdgeState* e, TimePoint now, GlobalState* g) REQUIRES(e->mu) {
+  if (e->data.running_jobs.empty()) return false;
+  MutexLock lock(&g->mu);
+  bool remove = false;
+  std::vector<int64_t> still_running;
+  for (const int64_t num : e->data.running_jobs) {
+    const auto it = g->data.jobs.find(num);
+    if (it == g->data.jobs.end() || it->second.status != "RUNNING") continue;
+    Job& job = it->second;
+    if (job.finish > now) {
+      still_running.push_back(num);
+      continue;
+    }
+    job.status = job.fail ? "FAILED" : "COMPLETED";
+    if (job.fail && job.kind == JobKind::kDeploy) remove = true;
+  }
+  e->data.running_jobs = std::move(still_running);
+  if (remove) {
+    e->removed = true;
+    RemoveScope(&g->data, e->id, e->data.name);
+  }
+  return remove;
+}
+
+void FailRunningJobs(EdgeState* e, GlobalState* g) REQUIRES(e->mu, g->mu) {
+  for (const int64_t num : e->data.running_jobs) {
+    const auto it = g->data.jobs.find(num);
+    if (it == g->data.jobs.end()) continue;
+    it->second.fail = true;
+    it->second.status = "FAILED";
+  }
+  e->data.running_jobs.clear();
+  e->data.status = "RED";
+}
+
+std::set<std::string> CertificatesOf(const GlobalData& global, const std::string& scope) {
+  std::set<std::string> ids;
+  for (const auto& [num, cert] : global.certificates) {
+    if (cert.scope == scope) ids.insert(MakeId("certificate", num));
+  }
+  return ids;
+}
+
+json CertificateJson(int64_t num, const Certificate& cert) {
+  return {{"objectId", MakeId("certificate", num)},
+          {"name", cert.name},
+          {"certificateType", cert.type},
+          {"scopeId", cert.scope},
+          {"x509Certificate",
+           {{"subjectCn", cert.name},
+            {"issuerCn", cert.type == "certificate_self_signed" ? cert.name : "unknown"},
+            {"publicKeyAlgo", "RSA"},
+            {"publicKeyLength", 2048}}}};
+}
+
+// Text of the first <tag>...</tag> element; nullopt if absent.
+std::optional<std::string> XmlText(std::string_view xml, std::string_view tag) {
+  const std::string open = "<" + std::string(tag) + ">";
+  const std::string close = "</" + std::string(tag) + ">";
+  const size_t start = xml.find(open);
+  if (start == std::string_view::npos) return std::nullopt;
+  const size_t end = xml.find(close, start + open.size());
+  if (end == std::string_view::npos) return std::nullopt;
+  return std::string(xml.substr(start + open.size(), end - start - open.size()));
+}
+
+// True if `xml` (after an optional <?xml ...?> prolog) is one <root>...</root> element.
+bool XmlRootIs(std::string_view xml, std::string_view root) {
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+  };
+  xml = trim(xml);
+  if (xml.substr(0, 5) == "<?xml") {
+    const size_t end = xml.find("?>");
+    if (end == std::string_view::npos) return false;
+    xml = trim(xml.substr(end + 2));
+  }
+  const std::string open = "<" + std::string(root);
+  const std::string close = "</" + std::string(root) + ">";
+  if (xml.substr(0, open.size()) != open || xml.size() < open.size() + close.size()) return false;
+  const char after = xml[open.size()];
+  if (after != '>' && after != ' ') return false;
+  return xml.substr(xml.size() - close.size()) == close;
+}
+
+Status BadXml(std::string_view root) {
+  return BadRequest(nsx_code::kInvalidRequestBody,
+                    "The request body is not a valid <" + std::string(root) + "> document");
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Model: construction, lookup, per-edge gates.
+
+Model::Model(Clock& clock, ModelOptions options)
+    : clock_(clock), options_(std::move(options)), global_(std::make_unique<GlobalState>()) {}
+
+Model::~Model() = default;
+
+Duration Model::Scaled(Duration virtual_duration) const {
+  return ScaleDuration(virtual_duration, options_.time_scale);
+}
+
+Result<EdgeState*> Model::FindEdge(std::string_view edge_id) {
+  const std::optional<int64_t> n = ParseId(edge_id, "edge");
+  if (!n) return EdgeNotFound(edge_id);
+  const auto it = edges_.find(*n);
+  if (it == edges_.end()) return EdgeNotFound(edge_id);
+  return it->second.get();
+}
+
+void Model::SweepRemoved() {
+  if (pending_removals_.load() == 0) return;
+  for (auto it = edges_.begin(); it != edges_.end();) {
+    EdgeState* e = it->second.get();
+    bool removed = false;
+    {
+      MutexLock lock(&e->mu);
+      removed = e->removed;
+    }
+    it = removed ? edges_.erase(it) : std::next(it);
+  }
+  pending_removals_.store(0);
+}
+
+namespace {
+
+// Per-call context for the free functions below.
+struct Env {
+  TimePoint now;
+  const ModelOptions& options;
+  double scale;
+  GlobalState* global;
+};
+
+Env MakeEnv(const Clock& clock, const ModelOptions& options, GlobalState* global) {
+  return Env{clock.Now(), options, options.time_scale, global};
+}
+
+// Retires jobs; 404 if the edge is removed (now or before).
+Status Touch(EdgeState* e, const Env& env, std::atomic<int>* pending_removals) REQUIRES(e->mu) {
+  if (e->removed) return EdgeNotFound(e->id);
+  if (RetireJobs(e, env.now, env.global)) {
+    pending_removals->fetch_add(1);
+    return EdgeNotFound(e->id);
+  }
+  return Status::Ok();
+}
+
+// Gate of every config change after its body validated: power, fail_job, busy policy.
+// Returns when the change's job may start (now, or when the running jobs end).
+Result<TimePoint> Admit(EdgeState* e, const Env& env, Call* call) REQUIRES(e->mu) {
+  if (!e->data.powered) {
+    return BadRequest(nsx_code::kEdgeNotRunning, "Edge " + e->id + " is not running.");
+  }
+  MutexLock lock(&env.global->mu);
+  if (call->fail_job) {
+    FailRunningJobs(e, env.global);
+    return BadRequest(nsx_code::kJobFailed, "Job on edge " + e->id + " failed.");
+  }
+  TimePoint start = env.now;
+  for (const int64_t num : e->data.running_jobs) {
+    start = std::max(start, env.global->data.jobs.at(num).finish);
+  }
+  if (start > env.now && env.options.busy_policy == BusyPolicy::kReject) {
+    return NsxStatus(409, nsx_code::kEdgeBusy,
+                     "Edge " + e->id + " is busy: another job is in progress.");
+  }
+  return start;
+}
+
+// Bookkeeping of an applied change: version bump, config job, answer delay.
+void Finish(EdgeState* e, const Env& env, TimePoint start, Call* call) REQUIRES(e->mu) {
+  ++e->data.version;
+  const Duration duration = ScaleDuration(env.options.config_duration, env.scale);
+  TimePoint end = start;
+  if (duration.count() > 0) {
+    end = start + duration;
+    MutexLock lock(&env.global->mu);
+    GlobalData& g = env.global->data;
+    Job job;
+    job.num = ++g.job_counter;
+    job.edge_id = e->id;
+    job.kind = JobKind::kConfig;
+    job.start = start;
+    job.finish = end;
+    g.jobs[job.num] = job;
+    e->data.running_jobs.push_back(job.num);
+  }
+  call->delay = end - env.now;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Fault hooks and introspection.
+
+Status Model::SetPowered(std::string_view edge_id, bool on) {
+  const Env env = MakeEnv(clock_, options_, global_.get());
+  ReaderLock reg(&registry_mu_);
+  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
+  MutexLock lock(&e->mu);
+  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  e->data.powered = on;
+  return Status::Ok();
+}
+
+Status Model::RemoveEdge(std::string_view edge_id) { return DeleteEdge(edge_id); }
+
+Status Model::FailJobs(std::string_view edge_id) {
+  const Env env = MakeEnv(clock_, options_, global_.get());
+  ReaderLock reg(&registry_mu_);
+  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
+  MutexLock lock(&e->mu);
+  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  MutexLock global_lock(&global_->mu);
+  FailRunningJobs(e, global_.get());
+  return Status::Ok();
+}
+
+Status Model::SetEdgeStatus(std::string_view edge_id, std::string_view status) {
+  if (status != "GREEN" && status != "YELLOW" && status != "GREY" && status != "RED") {
+    return InvalidArgument("edge status must be GREEN, YELLOW, GREY or RED");
+  }
+  const Env env = MakeEnv(clock_, options_, global_.get());
+  ReaderLock reg(&registry_mu_);
+  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
+  MutexLock lock(&e->mu);
+  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  e->data.status = std::string(status);
+  return Status::Ok();
+}
+
+std::vector<std::string> Model::EdgeIds() const {
+  ReaderLock reg(&registry_mu_);
+  AllEdgesLock all(edges_);
+  std::vector<std::string> ids;
+  for (EdgeState* e : all.edges()) {
+    AssumeHeld(&e->mu);
+    if (!e->removed) ids.push_back(e->id);
+  }
+  return ids;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Edges.
+
+Result<DeployResult> Model::DeployEdge(const json& body, bool async, Call* call) {
+  NSXV_RETURN_IF_ERROR(CheckEdgeDocument(body));
+  const Env env = MakeEnv(clock_, options_, global_.get());
+  const std::string name = body.at("name").get<std::string>();
+  const Duration duration = Scaled(options_.deploy_duration);
+  WriterLock reg(&registry_mu_);
+  SweepRemoved();
+  {
+    // Names change only under the registry lock (exclusive here) or with it shared, so the
+    // check stays true until the edge is published below.
+    MutexLock global_lock(&global_->mu);
+    if (global_->data.names.count(name) != 0) {
+      return BadRequest(nsx_code::kDuplicateEdgeName,
+                        "Edge name should be unique for tenant. Edge " + name +
+                            " already exists for default tenant.");
+    }
+  }
+  const int64_t n = ++edge_counter_;
+  const std::string id = MakeId("edge", n);
+  if (!async && call->fail_job) {
+    call->delay = duration;
+    return BadRequest(nsx_code::kJobFailed, "Deployment of edge " + id + " failed.");
+  }
+  auto edge = std::make_shared<EdgeState>(n, id);
+  DeployResult result{id, ""};
+  {
+    MutexLock lock(&edge->mu);
+    edge->data = NewEdgeData(body);
+    SeedVnics(body, &edge->data);
+    MutexLock global_lock(&global_->mu);
+    GlobalData& g = global_->data;
+    if (async || duration.count() > 0) {
+      Job job;
+      job.num = ++g.job_counter;
+      job.edge_id = id;
+      job.kind = JobKind::kDeploy;
+      job.start = env.now;
+      job.finish = env.now + duration;
+      job.fail = call->fail_job;
+      g.jobs[job.num] = job;
+      edge->data.running_jobs.push_back(job.num);
+      if (async) result.job_id = MakeId("jobdata", job.num);
+    }
+    g.names[name] = id;
+  }
+  call->delay = async ? Duration(0) : duration;
+  edges_[n] = std::move(edge);
+  return result;
+}
+
+Status Model::UpdateEdge(std::string_view edge_id, const json& body, Call* call) {
+  const Env env = MakeEnv(clock_, options_, global_.get());
+  ReaderLock reg(&registry_mu_);
+  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
+  MutexLock lock(&e->mu);
+  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  NSXV_RETURN_IF_ERROR(CheckEdgeDocument(body));
+  if (body.contains("id") && body["id"].is_string() && body["id"].get<std::string>() != e->id) {
+    return BadRequest(nsx_code::kInvalidValue,
+                      "edge.id '" + body["id"].get<std::string>() + "' does not match the URI");
+  }
+  NSXV_ASSIGN_OR_RETURN(const TimePoint start, Admit(e, env, call));
+  const std::string name = body.at("name").get<std::string>();
+  {
+    MutexLock global_lock(&global_->mu);
+    auto& names = global_->data.names;
+    const auto it = names.find(name);
+    if (it != names.end() && it->second != e->id) {
+      return BadRequest(nsx_code::kDuplicateEdgeName,
+                        "Edge name should be unique for tenant. Edge " + name +
+                            " already exists for default tenant.");
+    }
+    names.erase(e->data.name);
+    names[name] = e->id;
+  }
+  e->data.name = name;
+  e->data.document = body;
+  e->data.document.erase("id");
+  SeedVnics(body, &e->data);
+  Finish(e, env, start, call);
+  return Status::Ok();
+}
+
+Status Model::GetEdge(std::string_view edge_id, json* out) {
+  const Env env = MakeEnv(clock_, options_, global_.get());
+  ReaderLock reg(&registry_mu_);
+  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
+  MutexLock lock(&e->mu);
+  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  json doc = e->data.document;
+  doc["id"] = e->id;
+  doc["name"] = e->data.name;
+  doc["version"] = e->data.version;
+  if (!doc.contains("type")) doc["type"] = "gatewayServices";
+  if (!doc.contains("tenant")) doc["tenant"] = "default";
+  if (!doc.contains("appliances") || !doc["appliances"].is_object()) {
+    doc["appliances"] = json::object();
+  }
+  if (!doc["appliances"].contains("applianceSize")) doc["appliances"]["applianceSize"] = "compact";
+  json vnics = json::array();
+  for (const json& v : e->data.vnics) vnics.push_back(v);
+  doc["vnics"] = {{"vnics", std::move(vnics)}};
+  MutexLock global_lock(&global_->mu);
+  doc["status"] = IsDeploying(e->data, global_->data) ? "deploying" : "deployed";
+  *out = std::move(doc);
+  return Status::Ok();
+}
+
+Status Model::ListEdges(int start_index, int page_size, json* out) {
+  if (start_index < 0) return BadRequest(nsx_code::kInvalidValue, "startIndex must be >= 0");
+  if (page_size <= 0) page_size = options_.page_size;
+  const Env env = MakeEnv(clock_, options_, global_.get());
+  ReaderLock reg(&registry_mu_);
+  AllEdgesLock all(edges_);
+  std::vector<EdgeState*> live;
+  for (EdgeState* e : all.edges()) {
+    AssumeHeld(&e->mu);
+    if (Touch(e, env, &pending_removals_).ok()) live.push_back(e);
+  }
+  json data = json::array();
+  MutexLock global_lock(&global_->mu);
+  const size_t begin = std::min(live.size(), static_cast<size_t>(start_index));
+  const size_t end = std::min(live.size(), begin + static_cast<size_t>(page_size));
+  for (size_t i = begin; i < end; ++i) {
+    EdgeState* e = live[i];
+    AssumeHeld(&e->mu);
+    const json& doc = e->data.document;
+    std::string size = "compact";
+    if (doc.contains("appliances") && doc["appliances"].is_object() &&
+        doc["appliances"].contains("applianceSize")) {
+      size = doc["appliances"]["applianceSize"].get<std::string>();
+    }
+    data.push_back({{"id", e->id},
+                    {"objectId", e->id},
+                    {"name", e->data.name},
+                    {"edgeStatus", EffectiveStatus(e->data, global_->data)},
+                    {"edgeType", doc.value("type", "gatewayServices")},
+                    {"state", IsDeploying(e->data, global_->data) ? "deploying" : "deployed"},
+                    {"appliancesSummary", {{"applianceSize", size}}}});
+  }
+  *out = {
+      {"edgePage",
+       {{"data", std::move(data)},
+        {"pagingInfo",
+         {{"pageSize", page_size}, {"startIndex", start_index}, {"totalCount", live.size()}}}}}};
+  return Status::Ok();
+}
+
+Status Model::DeleteEdge(std::string_view edge_id) {
+  WriterLock reg(&registry_mu_);
+  SweepRemoved();
+  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
+  {
+    MutexLock lock(&e->mu);
+    if (e->removed) return EdgeNotFound(edge_id);
+    e->removed = true;
+    MutexLock global_lock(&global_->mu);
+    RemoveScope(&global_->data, e->id, e->data.name);
+  }
+  edges_.erase(e->num);
+  return Status::Ok();
+}
+
+Status Model::GetEdgeStatus(std::string_view edge_id, json* out) {
+  const Env env = MakeEnv(clock_, options_, global_.get());
+  ReaderLock reg(&registry_mu_);
+  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
+  MutexLock lock(&e->mu);
+  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  MutexLock global_lock(&global_->mu);
+  const std::string status = EffectiveStatus(e->data, global_->data);
+  *out = {{"edgeStatus", status},
+          {"systemStatus", e->data.powered ? "good" : "not running"},
+          {"publishStatus", "APPLIED"},
+          {"version", e->data.version},
+          {"activeVseHaIndex", 0},
+          {"edgeVmStatus", json::array({{{"edgeVMStatus", status},
+                                         {"haState", "active"},
+                                         {"index", 0},
+                                         {"id", "vm-" + std::to_string(e->num)},
+                                         {"name", e->data.name + "-0"}}})},
+          {"featureStatuses", json::array()}};
+  return Status::Ok();
+}
+
+Status Model::GetEdgeJobs(std::string_view edge_id, json* out) {
+  const Env env = MakeEnv(clock_, options_, global_.get());
+  ReaderLock reg(&registry_mu_);
+  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
+  MutexLock lock(&e->mu);
+  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  MutexLock global_lock(&global_->mu);
+  json jobs = json::array();
+  for (const int64_t num : e->data.running_jobs) {
+    jobs.push_back(JobJson(global_->data.jobs.at(num), env.now));
+  }
+  *out = {{"edgeJob", std::move(jobs)}};
+  return Status::Ok();
+}
+
+Status Model::GetJob(std::string_view job_id, json* out) {
+  const std::optional<int64_t> num = ParseId(job_id, "jobdata");
+  const Status not_found = ObjectNotFound("Job " + std::string(job_id) + " not found.");
+  if (!num) return not_found;
+  const Env env = MakeEnv(clock_, options_, global_.get());
+  ReaderLock reg(&registry_mu_);
+  std::string edge_id;
+  {
+    MutexLock global_lock(&global_->mu);
+    const auto it = global_->data.jobs.find(*num);
+    if (it == global_->data.jobs.end()) return not_found;
+    edge_id = it->second.edge_id;
+  }
+  // Retire the owning edge's jobs first so the answer reflects the clock.
+  if (auto found = FindEdge(edge_id); found.ok()) {
+    EdgeState* e = *found;
+    MutexLock lock(&e->mu);
+    (void)Touch(e, env, &pending_removals_);
+  }
+  MutexLock global_lock(&global_->mu);
+  *out = JobJson(global_->data.jobs.at(*num), env.now);
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Edge configuration.
+
+Status Model::GetVnic(std::string_view edge_id, std::string_view index, json* out) {
+  const Env env = MakeEnv(clock_, options_, global_.get());
+  ReaderLock reg(&registry_mu_);
+  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
+  MutexLock lock(&e->mu);
+  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  NSXV_ASSIGN_OR_RETURN(const int i, ParseVnicIndex(index));
+  *out = e->data.vnics[static_cast<size_t>(i)];
+  return Status::Ok();
+}
+
+Status Model::UpdateVnic(std::string_view edge_id, std::string_view index, const json& body,
+                         Call* call) {
+  const Env env = MakeEnv(clock_, options_, global_.get());
+  ReaderLock reg(&registry_mu_);
+  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
+  MutexLock lock(&e->mu);
+  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  NSXV_ASSIGN_OR_RETURN(const int i, ParseVnicIndex(index));
+  NSXV_RETURN_IF_ERROR(CheckVnic(body, i, "vnic"));
+  NSXV_ASSIGN_OR_RETURN(const TimePoint start, Admit(e, env, call));
+  e->data.vnics[static_cast<size_t>(i)] = NormalizeVnic(body, i);
+  Finish(e, env, start, call);
+  return Status::Ok();
+}
+
+Status Model::GetStaticRouting(std::string_view edge_id, json* out) {
+  const Env env = MakeEnv(clock_, options_, global_.get());
+  ReaderLock reg(&registry_mu_);
+  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
+  MutexLock lock(&e->mu);
+  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  *out = e->data.static_routing;
+  return Status::Ok();
+}
+
+Status Model::UpdateStaticRouting(std::string_view edge_id, const json& body, Call* call) {
+  const Env env = MakeEnv(clock_, options_, global_.get());
+  ReaderLock reg(&registry_mu_);
+  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
+  MutexLock lock(&e->mu);
+  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  NSXV_RETURN_IF_ERROR(CheckStaticRouting(body));
+  NSXV_ASSIGN_OR_RETURN(const TimePoint start, Admit(e, env, call));
+  e->data.static_routing = NormalizeStaticRouting(body);
+  Finish(e, env, start, call);
+  return Status::Ok();
+}
+
+Status Model::GetLoadBalancer(std::string_view edge_id, json* out) {
+  const Env env = MakeEnv(clock_, options_, global_.get());
+  ReaderLock reg(&registry_mu_);
+  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
+  MutexLock lock(&e->mu);
+  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  *out = e->data.load_balancer;
+  return Status::Ok();
+}
+
+Status Model::UpdateLoadBalancer(std::string_view edge_id, const json& body, Call* call) {
+  const Env env = MakeEnv(clock_, options_, global_.get());
+  ReaderLock reg(&registry_mu_);
+  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
+  MutexLock lock(&e->mu);
+  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  std::set<std::string> certificates;
+  {
+    MutexLock global_lock(&global_->mu);
+    certificates = CertificatesOf(global_->data, e->id);
+  }
+  NSXV_RETURN_IF_ERROR(CheckLoadBalancer(
+      body, [&](std::string_view id) { return certificates.count(std::string(id)) != 0; }));
+  NSXV_ASSIGN_OR_RETURN(const TimePoint start, Admit(e, env, call));
+  e->data.load_balancer = NormalizeLoadBalancer(body);
+  Finish(e, env, start, call);
+  return Status::Ok();
+}
+
+Status Model::GetLoadBalancerStatistics(std::string_view edge_id, json* out) {
+  const Env env = MakeEnv(clock_, options_, global_.get());
+  ReaderLock reg(&registry_mu_);
+  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
+  MutexLock lock(&e->mu);
+  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  const json& lb = e->data.load_balancer;
+  json pools = json::array();
+  for (const json& pool : lb["pool"]) {
+    json members = json::array();
+    for (const json& m : pool.value("member", json::array())) {
+      const bool up = m.value("condition", "enabled") != "disabled";
+      members.push_back({{"memberId", m.value("memberId", "")},
+                         {"name", m.value("name", "")},
+                         {"ipAddress", m.value("ipAddress", "")},
+                         {"status", up ? "UP" : "DOWN"}});
+    }
+    pools.push_back({{"poolId", pool.value("poolId", "")},
+                     {"name", pool.value("name", "")},
+                     {"status", "UP"},
+                     {"member", std::move(members)}});
+  }
+  json servers = json::array();
+  for (const json& vs : lb["virtualServer"]) {
+    servers.push_back({{"virtualServerId", vs.value("virtualServerId", "")},
+                       {"name", vs.value("name", "")},
+                       {"ipAddress", vs.value("ipAddress", "")},
+                       {"status", "OPEN"}});
+  }
+  *out = {{"serverStatus", lb.value("enabled", false) ? "UP" : "DOWN"},
+          {"pool", std::move(pools)},
+          {"virtualServer", std::move(servers)}};
+  return Status::Ok();
+}
+
+Status Model::GetFirewall(std::string_view edge_id, json* out) {
+  const Env env = MakeEnv(clock_, options_, global_.get());
+  ReaderLock reg(&registry_mu_);
+  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
+  MutexLock lock(&e->mu);
+  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  *out = e->data.firewall;
+  (*out)["version"] = e->data.version;
+  return Status::Ok();
+}
+
+Status Model::UpdateFirewall(std::string_view edge_id, const json& body, Call* call) {
+  const Env env = MakeEnv(clock_, options_, global_.get());
+  ReaderLock reg(&registry_mu_);
+  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
+  MutexLock lock(&e->mu);
+  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  NSXV_RETURN_IF_ERROR(CheckFirewall(body));
+  NSXV_ASSIGN_OR_RETURN(const TimePoint start, Admit(e, env, call));
+  e->data.firewall = NormalizeFirewall(body, &e->data.next_rule_id);
+  Finish(e, env, start, call);
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Truststore.
+
+Result<std::string> Model::CreateCsr(std::string_view edge_id, std::string_view xml_body) {
+  const Env env = MakeEnv(clock_, options_, global_.get());
+  ReaderLock reg(&registry_mu_);
+  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
+  MutexLock lock(&e->mu);
+  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  if (!XmlRootIs(xml_body, "csr")) return BadXml("csr");
+  std::string common_name = "unknown";
+  if (const auto subject = XmlText(xml_body, "subject")) {
+    const size_t cn = subject->find("<key>CN</key>");
+    if (cn != std::string::npos) {
+      if (auto value = XmlText(std::string_view(*subject).substr(cn), "value")) {
+        common_name = std::move(*value);
+      }
+    }
+  }
+  MutexLock global_lock(&global_->mu);
+  GlobalData& g = global_->data;
+  const int64_t n = ++g.csr_counter;
+  g.csrs[n] = Csr{e->id, common_name};
+  return MakeId("csr", n);
+}
+
+Status Model::SelfSignCsr(std::string_view csr_id, std::string_view days, json* out) {
+  if (days.empty()) return BadRequest(nsx_code::kMissingField, "noOfDays is required");
+  int64_t n_days = 0;
+  for (const char c : days) {
+    if (c < '0' || c > '9' || n_days > 100000) {
+      return BadRequest(nsx_code::kInvalidValue, "noOfDays must be a positive integer");
+    }
+    n_days = n_days * 10 + (c - '0');
+  }
+  if (n_days <= 0 || n_days > 100000) {
+    return BadRequest(nsx_code::kInvalidValue, "noOfDays must be from 1 to 100000");
+  }
+  const std::optional<int64_t> csr = ParseId(csr_id, "csr");
+  const Status not_found = ObjectNotFound("CSR " + std::string(csr_id) + " not found.");
+  if (!csr) return not_found;
+  MutexLock global_lock(&global_->mu);
+  GlobalData& g = global_->data;
+  const auto it = g.csrs.find(*csr);
+  if (it == g.csrs.end()) return not_found;
+  Certificate cert;
+  cert.scope = it->second.scope;
+  cert.name = it->second.common_name;
+  cert.type = "certificate_self_signed";
+  cert.has_private_key = true;
+  cert.days = n_days;
+  const int64_t n = ++g.certificate_counter;
+  g.certificates[n] = cert;
+  *out = CertificateJson(n, cert);
+  return Status::Ok();
+}
+
+Status Model::UploadCertificate(std::string_view edge_id, const json& body, json* out) {
+  const Env env = MakeEnv(clock_, options_, global_.get());
+  ReaderLock reg(&registry_mu_);
+  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
+  MutexLock lock(&e->mu);
+  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  if (!body.is_object()) {
+    return BadRequest(nsx_code::kInvalidRequestBody, "trustObject must be an object");
+  }
+  const auto pem = body.find("pemEncoding");
+  if (pem == body.end() || pem->is_null()) {
+    return BadRequest(nsx_code::kMissingField, "trustObject.pemEncoding is required");
+  }
+  if (!pem->is_string()) {
+    return BadRequest(nsx_code::kInvalidRequestBody, "trustObject.pemEncoding must be a string");
+  }
+  if (pem->get<std::string>().find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+    return BadRequest(nsx_code::kInvalidValue, "trustObject.pemEncoding is not a PEM certificate");
+  }
+  for (const char* key : {"privateKey", "passphrase"}) {
+    if (body.contains(key) && !body[key].is_null() && !body[key].is_string()) {
+      return BadRequest(nsx_code::kInvalidRequestBody,
+                        "trustObject." + std::string(key) + " must be a string");
+    }
+  }
+  MutexLock global_lock(&global_->mu);
+  GlobalData& g = global_->data;
+  const int64_t n = ++g.certificate_counter;
+  Certificate cert;
+  cert.scope = e->id;
+  cert.name = MakeId("certificate", n);
+  cert.type = "certificate";
+  cert.pem = pem->get<std::string>();
+  cert.has_private_key = body.contains("privateKey") && body["privateKey"].is_string();
+  g.certificates[n] = cert;
+  *out = {{"certificates", json::array({CertificateJson(n, cert)})}};
+  return Status::Ok();
+}
+
+Status Model::ListCertificates(std::string_view edge_id, json* out) {
+  const Env env = MakeEnv(clock_, options_, global_.get());
+  ReaderLock reg(&registry_mu_);
+  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
+  MutexLock lock(&e->mu);
+  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  MutexLock global_lock(&global_->mu);
+  json list = json::array();
+  for (const auto& [num, cert] : global_->data.certificates) {
+    if (cert.scope == e->id) list.push_back(CertificateJson(num, cert));
+  }
+  *out = {{"certificates", std::move(list)}};
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Virtual wires and spoofguard.
+
+Result<std::string> Model::CreateVirtualWire(std::string_view scope_id, std::string_view xml_body) {
+  if (!XmlRootIs(xml_body, "virtualWireCreateSpec")) return BadXml("virtualWireCreateSpec");
+  const std::optional<std::string> tenant = XmlText(xml_body, "tenantId");
+  if (!tenant || tenant->empty()) {
+    return BadRequest(nsx_code::kMissingField, "virtualWireCreateSpec.tenantId is required");
+  }
+  MutexLock global_lock(&global_->mu);
+  GlobalData& g = global_->data;
+  const int64_t n = ++g.wire_counter;
+  g.wires[n] = VirtualWire{std::string(scope_id), XmlText(xml_body, "name").value_or(""), *tenant};
+  return MakeId("virtualwire", n);
+}
+
+Status Model::DeleteVirtualWire(std::string_view wire_id) {
+  const std::optional<int64_t> n = ParseId(wire_id, "virtualwire");
+  MutexLock global_lock(&global_->mu);
+  if (!n || global_->data.wires.erase(*n) == 0) {
+    return ObjectNotFound("Virtual wire " + std::string(wire_id) + " not found.");
+  }
+  return Status::Ok();
+}
+
+Result<std::string> Model::CreateSpoofguardPolicy(std::string_view xml_body) {
+  if (!XmlRootIs(xml_body, "spoofguardPolicy")) return BadXml("spoofguardPolicy");
+  const std::optional<std::string> name = XmlText(xml_body, "name");
+  if (!name || name->empty()) {
+    return BadRequest(nsx_code::kMissingField, "spoofguardPolicy.name is required");
+  }
+  MutexLock global_lock(&global_->mu);
+  GlobalData& g = global_->data;
+  const int64_t n = ++g.policy_counter;
+  g.policies[n] = SpoofguardPolicy{*name, XmlText(xml_body, "operationMode").value_or("")};
+  return MakeId("spoofguardpolicy", n);
+}
+
+Status Model::DeleteSpoofguardPolicy(std::string_view policy_id) {
+  const std::optional<int64_t> n = ParseId(policy_id, "spoofguardpolicy");
+  MutexLock global_lock(&global_->mu);
+  if (!n || global_->data.policies.erase(*n) == 0) {
+    return ObjectNotFound("Spoofguard policy " + std::string(policy_id) + " not found.");
+  }
+  return Status::Ok();
+}
+
+}  // namespace nsxv::fake

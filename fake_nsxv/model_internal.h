@@ -1,0 +1,178 @@
+// Private to fake_nsxv/model*.cc: the Model's state as plain values, the per-edge and global
+// lock holders, NSX error Status helpers and the document validators.
+//
+// This header includes <nlohmann/json.hpp> because the state holds documents; nothing outside
+// the model's own .cc files may include it. The plain *Data structs are not synchronized: an
+// EdgeState's data is guarded by its mu, GlobalState's by its mu (lock order in model.h).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "driver/common/clock.h"
+#include "driver/common/mutex.h"
+#include "driver/common/status.h"
+#include "driver/common/thread_annotations.h"
+
+namespace nsxv::fake {
+
+inline constexpr int kVnicCount = 10;
+inline constexpr int64_t kFirstFirewallRuleId = 131074;  // reference §1.15 example
+
+struct EdgeData {
+  std::string name;
+  nlohmann::json document = nlohmann::json::object();  // last deploy/update body, as sent
+  bool powered = true;
+  std::string status = "GREEN";  // reported edgeStatus while powered on and not deploying
+  std::array<nlohmann::json, kVnicCount> vnics;
+  nlohmann::json static_routing = nlohmann::json::object();
+  nlohmann::json load_balancer = nlohmann::json::object();
+  nlohmann::json firewall = nlohmann::json::object();
+  int64_t next_rule_id = kFirstFirewallRuleId;
+  int64_t version = 1;                // bumped by every accepted change
+  std::vector<int64_t> running_jobs;  // job numbers, ascending
+};
+
+struct EdgeState {
+  EdgeState(int64_t n, std::string edge_id) : num(n), id(std::move(edge_id)) {}
+  Mutex mu;
+  const int64_t num;
+  const std::string id;
+  bool removed GUARDED_BY(mu) = false;
+  EdgeData data GUARDED_BY(mu);
+};
+
+enum class JobKind { kDeploy, kConfig };
+
+struct Job {
+  int64_t num = 0;
+  std::string edge_id;
+  JobKind kind = JobKind::kConfig;
+  TimePoint start;
+  TimePoint finish;
+  bool fail = false;               // ends FAILED when it finishes
+  std::string status = "RUNNING";  // RUNNING until retired, then COMPLETED or FAILED
+};
+
+struct Csr {
+  std::string scope;
+  std::string common_name;
+};
+
+struct Certificate {
+  std::string scope;
+  std::string name;
+  std::string type;  // certificate_self_signed | certificate
+  std::string pem;
+  bool has_private_key = false;
+  int64_t days = 0;
+};
+
+struct VirtualWire {
+  std::string scope;
+  std::string name;
+  std::string tenant;
+};
+
+struct SpoofguardPolicy {
+  std::string name;
+  std::string mode;
+};
+
+struct GlobalData {
+  std::map<std::string, std::string> names;  // edge name -> edge id (live edges only)
+  std::map<int64_t, Job> jobs;
+  std::map<int64_t, Csr> csrs;
+  std::map<int64_t, Certificate> certificates;
+  std::map<int64_t, VirtualWire> wires;
+  std::map<int64_t, SpoofguardPolicy> policies;
+  int64_t job_counter = 0;
+  int64_t csr_counter = 0;
+  int64_t certificate_counter = 0;
+  int64_t wire_counter = 0;
+  int64_t policy_counter = 0;
+};
+
+struct GlobalState {
+  Mutex mu;
+  GlobalData data GUARDED_BY(mu);
+};
+
+// Tells the thread-safety analysis that `mu` is held (the caller holds it through a lock the
+// analysis cannot follow, such as AllEdgesLock). Does nothing at run time.
+inline void AssumeHeld(const Mutex* mu) NSXV_TSA(assert_capability(mu)) { (void)mu; }
+
+// Holds every edge lock of `edges` in ascending id order (lock order step 2). The analysis
+// cannot follow a variable number of locks; callers use AssumeHeld(&e->mu) per edge.
+class AllEdgesLock {
+ public:
+  explicit AllEdgesLock(const std::map<int64_t, std::shared_ptr<EdgeState>>& edges)
+      NO_THREAD_SAFETY_ANALYSIS {
+    locked_.reserve(edges.size());
+    for (const auto& [num, edge] : edges) {
+      edge->mu.Lock();
+      locked_.push_back(edge.get());
+    }
+  }
+  ~AllEdgesLock() NO_THREAD_SAFETY_ANALYSIS {
+    for (auto it = locked_.rbegin(); it != locked_.rend(); ++it) (*it)->mu.Unlock();
+  }
+  AllEdgesLock(const AllEdgesLock&) = delete;
+  AllEdgesLock& operator=(const AllEdgesLock&) = delete;
+
+  const std::vector<EdgeState*>& edges() const { return locked_; }
+
+ private:
+  std::vector<EdgeState*> locked_;
+};
+
+// "<prefix>-<n>" with n >= 1 -> n.
+std::optional<int64_t> ParseId(std::string_view id, std::string_view prefix);
+std::string MakeId(std::string_view prefix, int64_t n);
+
+// Error Status carrying the HTTP status and NSX errorCode the router answers with.
+Status NsxStatus(int http_status, int error_code, std::string details);
+Status BadRequest(int error_code, std::string details);  // 400
+Status EdgeNotFound(std::string_view edge_id);           // 404 kEdgeNotFound
+Status ObjectNotFound(std::string details);              // 404 kObjectNotFound
+
+// Default vnic for slot `index` (§1.8) and the other default documents (§7).
+nlohmann::json DefaultVnic(int index);
+nlohmann::json DefaultStaticRouting();
+nlohmann::json DefaultLoadBalancer();
+nlohmann::json DefaultFirewall();
+
+// --- Validators (model_validation.cc). None mutates; each returns OK or a 400 Status. ---
+// Vnic index from a URI or a body: an integer 0-9.
+Result<int> ParseVnicIndex(std::string_view text);
+// A vnic object; `uri_index` (when set) must equal the body's index if the body has one.
+Status CheckVnic(const nlohmann::json& vnic, std::optional<int> uri_index, std::string_view where);
+// Deploy or update body (§1.1, §1.2).
+Status CheckEdgeDocument(const nlohmann::json& body);
+Status CheckStaticRouting(const nlohmann::json& body);
+// `certificate_exists(id)` says whether the certificate is in the edge's truststore.
+Status CheckLoadBalancer(const nlohmann::json& body,
+                         const std::function<bool(std::string_view)>& certificate_exists);
+Status CheckFirewall(const nlohmann::json& body);
+
+// Normalized copies stored by the model: vnic with index and label; LB with all five arrays
+// and the top-level flags; firewall rules with fresh ruleIds from *next_rule_id.
+nlohmann::json NormalizeVnic(const nlohmann::json& vnic, int index);
+nlohmann::json NormalizeStaticRouting(const nlohmann::json& body);
+nlohmann::json NormalizeLoadBalancer(const nlohmann::json& body);
+nlohmann::json NormalizeFirewall(const nlohmann::json& body, int64_t* next_rule_id);
+
+// Serialized state (model_state.cc).
+nlohmann::json DumpEdge(const std::string& id, const EdgeData& edge);
+nlohmann::json DumpGlobal(const GlobalData& global);
+
+}  // namespace nsxv::fake

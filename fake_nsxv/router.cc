@@ -1,0 +1,384 @@
+#include "fake_nsxv/router.h"
+
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "fake_nsxv/nsx_error.h"
+
+namespace nsxv::fake {
+
+using nlohmann::json;
+
+namespace {
+
+enum class Op {
+  kDeployEdge,
+  kListEdges,
+  kGetJob,
+  kGetEdge,
+  kUpdateEdge,
+  kDeleteEdge,
+  kEdgeStatus,
+  kEdgeJobs,
+  kGetVnic,
+  kPutVnic,
+  kGetRoutes,
+  kPutRoutes,
+  kGetLb,
+  kPutLb,
+  kLbStatistics,
+  kGetFirewall,
+  kPutFirewall,
+  kCreateCsr,
+  kSignCsr,
+  kUploadCertificate,
+  kListCertificates,
+  kCreateVirtualWire,
+  kDeleteVirtualWire,
+  kCreateSpoofguard,
+  kDeleteSpoofguard,
+};
+
+struct Route {
+  std::string_view method;
+  std::string_view pattern;  // "{name}" segments match one non-empty segment
+  Op op;
+  bool trailing_slash = false;  // the driver sends the path with a trailing '/' (§1.21)
+  bool starts_job = false;      // request_options.fail_job applies to this request's own job
+};
+
+// Literal routes first: /edges/jobs/{jobId} before /edges/{edgeId}.
+constexpr Route kRoutes[] = {
+    {"POST", "/api/4.0/edges", Op::kDeployEdge, false, true},
+    {"GET", "/api/4.0/edges", Op::kListEdges},
+    {"GET", "/api/4.0/edges/jobs/{jobId}", Op::kGetJob},
+    {"GET", "/api/4.0/edges/{edgeId}", Op::kGetEdge},
+    {"PUT", "/api/4.0/edges/{edgeId}", Op::kUpdateEdge, false, true},
+    {"DELETE", "/api/4.0/edges/{edgeId}", Op::kDeleteEdge},
+    {"GET", "/api/4.0/edges/{edgeId}/status", Op::kEdgeStatus},
+    {"GET", "/api/4.0/edges/{edgeId}/jobs", Op::kEdgeJobs},
+    {"GET", "/api/4.0/edges/{edgeId}/vnics/{index}", Op::kGetVnic},
+    {"PUT", "/api/4.0/edges/{edgeId}/vnics/{index}", Op::kPutVnic, false, true},
+    {"GET", "/api/4.0/edges/{edgeId}/routing/config/static", Op::kGetRoutes},
+    {"PUT", "/api/4.0/edges/{edgeId}/routing/config/static", Op::kPutRoutes, false, true},
+    {"GET", "/api/4.0/edges/{edgeId}/loadbalancer/config", Op::kGetLb},
+    {"PUT", "/api/4.0/edges/{edgeId}/loadbalancer/config", Op::kPutLb, false, true},
+    {"GET", "/api/4.0/edges/{edgeId}/loadbalancer/statistics", Op::kLbStatistics},
+    {"GET", "/api/4.0/edges/{edgeId}/firewall/config", Op::kGetFirewall},
+    {"PUT", "/api/4.0/edges/{edgeId}/firewall/config", Op::kPutFirewall, false, true},
+    {"POST", "/api/2.0/services/truststore/csr/{edgeId}", Op::kCreateCsr},
+    {"PUT", "/api/2.0/services/truststore/csr/{csrId}", Op::kSignCsr},
+    {"POST", "/api/2.0/services/truststore/certificate/{edgeId}", Op::kUploadCertificate},
+    {"GET", "/api/2.0/services/truststore/certificate/scope/{edgeId}", Op::kListCertificates},
+    {"POST", "/api/2.0/vdn/scopes/{scopeId}/virtualwires", Op::kCreateVirtualWire},
+    {"DELETE", "/api/2.0/vdn/virtualwires/{virtualWireId}", Op::kDeleteVirtualWire},
+    {"POST", "/api/4.0/services/spoofguard/policies", Op::kCreateSpoofguard, true},
+    {"DELETE", "/api/4.0/services/spoofguard/policies/{policyId}", Op::kDeleteSpoofguard},
+};
+
+std::vector<std::string_view> Split(std::string_view path) {
+  std::vector<std::string_view> out;
+  if (path.empty() || path[0] != '/') return out;
+  path.remove_prefix(1);
+  while (true) {
+    const size_t slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+// Matches `path` against route's pattern; fills `params` with the {name} segments in order.
+bool Match(const Route& route, std::string_view path, std::vector<std::string>* params) {
+  if (route.trailing_slash && path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  const std::vector<std::string_view> want = Split(route.pattern);
+  const std::vector<std::string_view> got = Split(path);
+  if (want.size() != got.size()) return false;
+  std::vector<std::string> captured;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (!want[i].empty() && want[i].front() == '{') {
+      if (got[i].empty()) return false;
+      captured.emplace_back(got[i]);
+    } else if (want[i] != got[i]) {
+      return false;
+    }
+  }
+  if (params != nullptr) *params = std::move(captured);
+  return true;
+}
+
+std::string RouteTemplate(const Route& route) {
+  std::string name(route.method);
+  name += ' ';
+  name += route.pattern;
+  if (route.trailing_slash) name += '/';
+  return name;
+}
+
+std::string_view ModuleFor(std::string_view path) {
+  return path.substr(0, 14) == "/api/4.0/edges" ? "vShield Edge" : "core-services";
+}
+
+Routed Error(const HttpRequest& request, const Status& status, Duration delay = Duration(0)) {
+  NsxError error;
+  error.http_status = status.http_status();
+  if (error.http_status == 0) {
+    switch (status.code()) {
+      case StatusCode::kInvalidArgument:
+      case StatusCode::kAlreadyExists:
+      case StatusCode::kFailedPrecondition:
+        error.http_status = 400;
+        break;
+      case StatusCode::kNotFound:
+        error.http_status = 404;
+        break;
+      case StatusCode::kConflict:
+        error.http_status = 409;
+        break;
+      default:
+        error.http_status = 500;
+    }
+  }
+  error.error_code = status.nsx_error_code();
+  error.details = status.message();
+  error.module = std::string(ModuleFor(request.Path()));
+  return Routed{MakeErrorResponse(request, error), delay};
+}
+
+Routed Json(int status, const json& body, Duration delay = Duration(0)) {
+  Routed routed;
+  routed.response.status = status;
+  routed.response.headers.Set("Content-Type", "application/json");
+  routed.response.body = body.dump();
+  routed.delay = delay;
+  return routed;
+}
+
+Routed NoContent(Duration delay = Duration(0)) {
+  Routed routed;
+  routed.response.status = 204;
+  routed.delay = delay;
+  return routed;
+}
+
+Routed Ok() {
+  Routed routed;
+  routed.response.status = 200;
+  return routed;
+}
+
+Routed Created(std::string location, std::string content_type = "", std::string body = "",
+               Duration delay = Duration(0)) {
+  Routed routed;
+  routed.response.status = 201;
+  routed.response.headers.Set("Location", std::move(location));
+  if (!content_type.empty()) routed.response.headers.Set("Content-Type", std::move(content_type));
+  routed.response.body = std::move(body);
+  routed.delay = delay;
+  return routed;
+}
+
+Result<json> ParseJson(const HttpRequest& request) {
+  json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) {
+    Status status(StatusCode::kInvalidArgument, "The request body is not valid JSON.");
+    status.WithHttp(400, nsx_code::kInvalidRequestBody);
+    return status;
+  }
+  return body;
+}
+
+Result<int> IntParam(const HttpRequest& request, std::string_view name, int fallback) {
+  const std::optional<std::string> text = request.QueryParam(name);
+  if (!text.has_value()) return fallback;
+  int value = 0;
+  bool ok = !text->empty() && text->size() <= 9;
+  for (const char c : *text) {
+    if (c < '0' || c > '9') ok = false;
+    if (ok) value = value * 10 + (c - '0');
+  }
+  if (!ok) {
+    Status status(StatusCode::kInvalidArgument,
+                  std::string(name) + " must be a non-negative integer");
+    status.WithHttp(400, nsx_code::kInvalidValue);
+    return status;
+  }
+  return value;
+}
+
+const Route* FindRoute(const HttpRequest& request, std::vector<std::string>* params,
+                       std::string* allow) {
+  const std::string_view path = request.Path();
+  for (const Route& route : kRoutes) {
+    if (route.method == request.method && Match(route, path, params)) return &route;
+  }
+  if (allow != nullptr) {
+    allow->clear();
+    for (const Route& route : kRoutes) {
+      if (Match(route, path, nullptr) && allow->find(route.method) == std::string::npos) {
+        if (!allow->empty()) *allow += ", ";
+        *allow += route.method;
+      }
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Router::Router(Model& model) : model_(model) {}
+
+std::string Router::RouteName(const HttpRequest& request) {
+  const Route* route = FindRoute(request, nullptr, nullptr);
+  return route == nullptr ? "unknown" : RouteTemplate(*route);
+}
+
+std::optional<std::string> Router::EdgeIdOf(std::string_view path) {
+  const std::vector<std::string_view> s = Split(path);
+  auto edge = [](std::string_view id) -> std::optional<std::string> {
+    if (id.substr(0, 5) != "edge-") return std::nullopt;
+    return std::string(id);
+  };
+  // /api/4.0/edges/{edgeId}/...
+  if (s.size() >= 4 && s[0] == "api" && s[1] == "4.0" && s[2] == "edges") return edge(s[3]);
+  // /api/2.0/services/truststore/{csr|certificate}/{edgeId} and .../certificate/scope/{edgeId}
+  if (s.size() >= 6 && s[0] == "api" && s[1] == "2.0" && s[2] == "services" &&
+      s[3] == "truststore" && (s[4] == "csr" || s[4] == "certificate")) {
+    if (s[4] == "certificate" && s[5] == "scope" && s.size() == 7) return edge(s[6]);
+    if (s.size() == 6) return edge(s[5]);
+  }
+  return std::nullopt;
+}
+
+Routed Router::Handle(const HttpRequest& request, const RequestOptions& options) {
+  std::vector<std::string> p;
+  std::string allow;
+  const Route* route = FindRoute(request, &p, &allow);
+  if (route == nullptr) {
+    if (!allow.empty()) {
+      Status status(
+          StatusCode::kInvalidArgument,
+          "Method " + request.method + " is not allowed on " + std::string(request.Path()) + ".");
+      status.WithHttp(405, nsx_code::kUnknownRoute);
+      Routed routed = Error(request, status);
+      routed.response.headers.Set("Allow", allow);
+      return routed;
+    }
+    Status status(StatusCode::kNotFound,
+                  "The requested URI " + std::string(request.Path()) + " was not found.");
+    status.WithHttp(404, nsx_code::kUnknownRoute);
+    return Error(request, status);
+  }
+
+  if (options.fail_job && !route->starts_job) {
+    if (const std::optional<std::string> edge_id = EdgeIdOf(request.Path())) {
+      (void)model_.FailJobs(*edge_id);  // an unknown edge answers 404 below
+    }
+  }
+  Call call;
+  call.fail_job = options.fail_job;
+  json out;
+  auto reply = [&](const Status& status, int ok_status) -> Routed {
+    if (!status.ok()) return Error(request, status, call.delay);
+    if (ok_status == 204) return NoContent(call.delay);
+    return Json(ok_status, out, call.delay);
+  };
+  auto with_body = [&](auto&& fn) -> Routed {
+    Result<json> body = ParseJson(request);
+    if (!body.ok()) return Error(request, body.error());
+    return fn(*body);
+  };
+
+  switch (route->op) {
+    case Op::kDeployEdge:
+      return with_body([&](const json& body) {
+        const bool async = request.QueryParam("async").value_or("") == "true";
+        Result<DeployResult> result = model_.DeployEdge(body, async, &call);
+        if (!result.ok()) return Error(request, result.error(), call.delay);
+        if (async) return Created("/api/4.0/edges/jobs/" + result->job_id);
+        return Created("/api/4.0/edges/" + result->edge_id, "", "", call.delay);
+      });
+    case Op::kListEdges: {
+      Result<int> start = IntParam(request, "startIndex", 0);
+      if (!start.ok()) return Error(request, start.error());
+      Result<int> size = IntParam(request, "pageSize", 0);
+      if (!size.ok()) return Error(request, size.error());
+      return reply(model_.ListEdges(*start, *size, &out), 200);
+    }
+    case Op::kGetJob:
+      return reply(model_.GetJob(p[0], &out), 200);
+    case Op::kGetEdge:
+      return reply(model_.GetEdge(p[0], &out), 200);
+    case Op::kUpdateEdge:
+      return with_body(
+          [&](const json& body) { return reply(model_.UpdateEdge(p[0], body, &call), 204); });
+    case Op::kDeleteEdge:
+      return reply(model_.DeleteEdge(p[0]), 204);
+    case Op::kEdgeStatus:
+      return reply(model_.GetEdgeStatus(p[0], &out), 200);
+    case Op::kEdgeJobs:
+      return reply(model_.GetEdgeJobs(p[0], &out), 200);
+    case Op::kGetVnic:
+      return reply(model_.GetVnic(p[0], p[1], &out), 200);
+    case Op::kPutVnic:
+      return with_body(
+          [&](const json& body) { return reply(model_.UpdateVnic(p[0], p[1], body, &call), 204); });
+    case Op::kGetRoutes:
+      return reply(model_.GetStaticRouting(p[0], &out), 200);
+    case Op::kPutRoutes:
+      return with_body([&](const json& body) {
+        return reply(model_.UpdateStaticRouting(p[0], body, &call), 204);
+      });
+    case Op::kGetLb:
+      return reply(model_.GetLoadBalancer(p[0], &out), 200);
+    case Op::kPutLb:
+      return with_body([&](const json& body) {
+        return reply(model_.UpdateLoadBalancer(p[0], body, &call), 204);
+      });
+    case Op::kLbStatistics:
+      return reply(model_.GetLoadBalancerStatistics(p[0], &out), 200);
+    case Op::kGetFirewall:
+      return reply(model_.GetFirewall(p[0], &out), 200);
+    case Op::kPutFirewall:
+      return with_body(
+          [&](const json& body) { return reply(model_.UpdateFirewall(p[0], body, &call), 204); });
+    case Op::kCreateCsr: {
+      Result<std::string> csr = model_.CreateCsr(p[0], request.body);
+      if (!csr.ok()) return Error(request, csr.error());
+      return Created(
+          "/api/2.0/services/truststore/csr/" + *csr, "application/xml",
+          "<?xml version=\"1.0\" encoding=\"UTF-8\"?><csr><objectId>" + *csr + "</objectId></csr>");
+    }
+    case Op::kSignCsr:
+      return reply(model_.SelfSignCsr(p[0], request.QueryParam("noOfDays").value_or(""), &out),
+                   200);
+    case Op::kUploadCertificate:
+      return with_body(
+          [&](const json& body) { return reply(model_.UploadCertificate(p[0], body, &out), 200); });
+    case Op::kListCertificates:
+      return reply(model_.ListCertificates(p[0], &out), 200);
+    case Op::kCreateVirtualWire: {
+      Result<std::string> wire = model_.CreateVirtualWire(p[0], request.body);
+      if (!wire.ok()) return Error(request, wire.error());
+      return Created("/api/2.0/vdn/virtualwires/" + *wire, "text/plain", *wire);
+    }
+    case Op::kDeleteVirtualWire: {
+      const Status status = model_.DeleteVirtualWire(p[0]);
+      return status.ok() ? Ok() : Error(request, status);
+    }
+    case Op::kCreateSpoofguard: {
+      Result<std::string> policy = model_.CreateSpoofguardPolicy(request.body);
+      if (!policy.ok()) return Error(request, policy.error());
+      return Created("/api/4.0/services/spoofguard/policies/" + *policy, "text/plain", *policy);
+    }
+    case Op::kDeleteSpoofguard: {
+      const Status status = model_.DeleteSpoofguardPolicy(p[0]);
+      return status.ok() ? Ok() : Error(request, status);
+    }
+  }
+  return Error(request, Internal("unhandled route"));
+}
+
+}  // namespace nsxv::fake
