@@ -1,0 +1,178 @@
+// Schema follows the models of vmware_nsx/db/nsxv_models.py (reference §6) and the Neutron core
+// tables the metadata flow touches; it is written for SQLite, not translated from the alembic
+// migrations.
+#include "driver/store/schema.h"
+
+#include <array>
+#include <string>
+
+namespace nsxv::store {
+namespace {
+
+// Version 1. Timestamps are ISO-8601 UTC text (TimestampMixin of §6). Enums become CHECKs.
+constexpr const char* kMigration1 = R"sql(
+CREATE TABLE networks (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT,
+  name TEXT NOT NULL DEFAULT '',
+  admin_state_up INTEGER NOT NULL DEFAULT 1,
+  shared INTEGER NOT NULL DEFAULT 0,
+  port_security_enabled INTEGER NOT NULL DEFAULT 1,
+  status TEXT NOT NULL DEFAULT 'ACTIVE',
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  updated_at TEXT
+);
+
+CREATE TABLE neutron_nsx_network_mappings (
+  neutron_id TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+  nsx_id TEXT NOT NULL,
+  dvs_id TEXT,
+  PRIMARY KEY (neutron_id, nsx_id)
+);
+
+CREATE TABLE subnets (
+  id TEXT PRIMARY KEY,
+  network_id TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+  tenant_id TEXT,
+  name TEXT NOT NULL DEFAULT '',
+  ip_version INTEGER NOT NULL CHECK (ip_version = 4),
+  cidr TEXT NOT NULL,
+  gateway_ip TEXT,
+  enable_dhcp INTEGER NOT NULL DEFAULT 0,
+  -- IPAM: next address (as integer) to try; allocation wraps around the pools.
+  ipam_cursor INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE INDEX subnets_network ON subnets(network_id);
+
+CREATE TABLE allocation_pools (
+  subnet_id TEXT NOT NULL REFERENCES subnets(id) ON DELETE CASCADE,
+  first_ip TEXT NOT NULL,
+  last_ip TEXT NOT NULL,
+  first_int INTEGER NOT NULL,
+  last_int INTEGER NOT NULL CHECK (last_int >= first_int),
+  PRIMARY KEY (subnet_id, first_int)
+);
+
+CREATE TABLE ports (
+  id TEXT PRIMARY KEY,
+  network_id TEXT NOT NULL REFERENCES networks(id) ON DELETE RESTRICT,
+  tenant_id TEXT,
+  name TEXT NOT NULL DEFAULT '',
+  mac_address TEXT NOT NULL UNIQUE,
+  admin_state_up INTEGER NOT NULL DEFAULT 1,
+  port_security_enabled INTEGER NOT NULL DEFAULT 1,
+  device_id TEXT NOT NULL DEFAULT '',
+  device_owner TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'ACTIVE',
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE INDEX ports_network ON ports(network_id);
+CREATE INDEX ports_device ON ports(device_id);
+
+-- UNIQUE (subnet, ip) is the primary key: two allocators can never hand out one address.
+CREATE TABLE ipallocations (
+  subnet_id TEXT NOT NULL REFERENCES subnets(id) ON DELETE RESTRICT,
+  ip_int INTEGER NOT NULL,
+  ip_address TEXT NOT NULL,
+  port_id TEXT NOT NULL REFERENCES ports(id) ON DELETE CASCADE,
+  network_id TEXT NOT NULL,
+  PRIMARY KEY (subnet_id, ip_int)
+);
+CREATE INDEX ipallocations_port ON ipallocations(port_id);
+
+CREATE TABLE routers (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT,
+  name TEXT NOT NULL DEFAULT '',
+  admin_state_up INTEGER NOT NULL DEFAULT 1,
+  status TEXT NOT NULL,
+  router_type TEXT NOT NULL DEFAULT 'exclusive',
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+
+CREATE TABLE nsxv_internal_networks (
+  network_purpose TEXT PRIMARY KEY CHECK (network_purpose IN ('inter_edge_net')),
+  network_id TEXT REFERENCES networks(id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  updated_at TEXT
+);
+
+CREATE TABLE nsxv_internal_edges (
+  ext_ip_address TEXT PRIMARY KEY,
+  router_id TEXT,
+  purpose TEXT CHECK (purpose IS NULL OR purpose IN ('inter_edge_net')),
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  updated_at TEXT
+);
+CREATE INDEX nsxv_internal_edges_router ON nsxv_internal_edges(router_id);
+
+CREATE TABLE nsxv_router_bindings (
+  router_id TEXT PRIMARY KEY,
+  edge_id TEXT,
+  lswitch_id TEXT,
+  status TEXT NOT NULL,
+  status_description TEXT,
+  appliance_size TEXT CHECK (appliance_size IS NULL OR
+                             appliance_size IN ('compact', 'large', 'xlarge', 'quadlarge')),
+  edge_type TEXT CHECK (edge_type IS NULL OR edge_type IN ('service', 'vdr')),
+  availability_zone TEXT,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  updated_at TEXT
+);
+CREATE INDEX nsxv_router_bindings_edge ON nsxv_router_bindings(edge_id);
+
+CREATE TABLE nsxv_edge_vnic_bindings (
+  edge_id TEXT NOT NULL,
+  vnic_index INTEGER NOT NULL,
+  tunnel_index INTEGER NOT NULL,
+  network_id TEXT,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  updated_at TEXT,
+  PRIMARY KEY (edge_id, vnic_index, tunnel_index)
+);
+CREATE INDEX nsxv_edge_vnic_bindings_network ON nsxv_edge_vnic_bindings(network_id);
+)sql";
+
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {kMigration1};
+
+}  // namespace
+
+Result<int> SchemaVersion(Db& db) {
+  NSXV_ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("PRAGMA user_version"));
+  NSXV_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return Internal("PRAGMA user_version returned no row for " + db.path());
+  return static_cast<int>(stmt.Int(0));
+}
+
+Status Migrate(Db& db) {
+  auto version = SchemaVersion(db);
+  if (!version.ok()) {
+    if (version.error().code() == StatusCode::kInvalidArgument) {
+      return InvalidArgument("database " + db.path() + " is not an SQLite database");
+    }
+    return version.error();
+  }
+  if (*version > kSchemaVersion) {
+    return {StatusCode::kFailedPrecondition,
+            "database " + db.path() + " has schema version " + std::to_string(*version) +
+                ", newer than the supported version " + std::to_string(kSchemaVersion)};
+  }
+  if (*version == kSchemaVersion) return Status::Ok();
+
+  NSXV_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db, Transaction::Kind::kImmediate));
+  // Another process may have migrated between the read above and BEGIN IMMEDIATE.
+  NSXV_ASSIGN_OR_RETURN(int current, SchemaVersion(db));
+  if (current > kSchemaVersion) {
+    return {StatusCode::kFailedPrecondition,
+            "database " + db.path() + " has schema version " + std::to_string(current) +
+                ", newer than the supported version " + std::to_string(kSchemaVersion)};
+  }
+  for (; current < kSchemaVersion; ++current) {
+    NSXV_RETURN_IF_ERROR(db.Exec(kMigrations[static_cast<size_t>(current)]));
+  }
+  NSXV_RETURN_IF_ERROR(db.Exec("PRAGMA user_version = " + std::to_string(kSchemaVersion)));
+  return txn.Commit();
+}
+
+}  // namespace nsxv::store
