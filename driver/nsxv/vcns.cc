@@ -36,11 +36,11 @@ ApiCall MakeCall(const char* method, std::string path, std::string body, RetryPo
 
 // A 2xx answer the call cannot use: names method, URL, status and an excerpt of the body.
 Status BadAnswer(const ApiClient& client, const ApiCall& call, const HttpResponse& r,
-                 std::string_view what) {
-  return {StatusCode::kProtocolError,
-          client.Redact(call.method + " " + client.Url(call.path) + ": HTTP " +
-                        std::to_string(r.status) + ": " + std::string(what) + " (body: \"" +
-                        Excerpt(r.body) + "\")")};
+                 std::string_view what, bool with_body = true) {
+  std::string msg = call.method + " " + client.Url(call.path) + ": HTTP " +
+                    std::to_string(r.status) + ": " + std::string(what);
+  if (with_body) msg += " (body: \"" + Excerpt(r.body) + "\")";
+  return {StatusCode::kProtocolError, client.Redact(msg)};
 }
 
 // Runs a decoder on a 2xx body; a decode error is prefixed with the call and status.
@@ -48,15 +48,19 @@ template <typename T, typename Fn>
 Result<T> DecodeAnswer(const ApiClient& client, const ApiCall& call, const HttpResponse& r,
                        Fn&& decode) {
   Result<T> v = decode(r.body);
-  if (!v.ok()) return BadAnswer(client, call, r, v.error().message());
-  return v;
+  if (v.ok()) return v;
+  // A body that is not JSON already carries its excerpt in the decoder's message.
+  const bool has_excerpt = v.error().message().find("not JSON") != std::string::npos;
+  return BadAnswer(client, call, r, v.error().message(), !has_excerpt);
 }
 
 Result<std::string> LocationId(const ApiClient& client, const ApiCall& call,
                                const HttpResponse& r) {
   const std::optional<std::string_view> location = r.headers.Get("Location");
   if (!location) return BadAnswer(client, call, r, "no Location header");
-  std::string id = IdFromLocation(*location);
+  // As 2016 (split('/')[-1]): a Location ending in '/' names no id.
+  const std::string_view path = location->substr(0, location->find('?'));
+  std::string id = path.empty() || path.back() == '/' ? "" : IdFromLocation(path);
   if (id.empty()) {
     return BadAnswer(client, call, r, "Location \"" + std::string(*location) + "\" has no id");
   }

@@ -231,7 +231,7 @@ TEST(LoadBalancerTest, ParseErrorsNameTheField) {
        "virtualServer"},
       {R"({"enabled": "yes", "enableServiceInsertion": false, "accelerationEnabled": false,
            "virtualServer": []})",
-       "" enabled " must be a boolean"},
+       "\"enabled\" must be a boolean"},
       {R"({"enabled": true, "enableServiceInsertion": false, "accelerationEnabled": false,
            "pool": [{"poolId": "pool-1", "name": "p", "algorithm": "round-robin",
                      "transparent": false, "monitorId": "monitor-1", "member": []}],
