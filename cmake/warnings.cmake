@@ -4,6 +4,8 @@ function(nsxv_warnings target)
   target_compile_options(${target} PRIVATE
     -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Woverloaded-virtual -Wcast-qual
     -Wformat=2 -Wimplicit-fallthrough -Wmissing-declarations
+    # Designated initializers that rely on member defaults are intended (GCC 12 warns on them).
+    -Wno-missing-field-initializers
     $<$<CXX_COMPILER_ID:Clang>:-Wthread-safety>
     $<$<AND:$<CXX_COMPILER_ID:GNU>,$<STREQUAL:${NSXV_SANITIZE},thread>>:-Wno-tsan>
     $<$<BOOL:${NSXV_WERROR}>:-Werror>)
