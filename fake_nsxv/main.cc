@@ -111,6 +111,11 @@ std::optional<Failure> BuildOptions(const Flags& flags, FakeOptions* fake, Serve
   if (flags.http && !flags.cert_file.empty()) {
     return Failure{kExitUsage, "--http cannot be combined with --cert/--key"};
   }
+  if (!(flags.time_scale > 0)) {
+    std::ostringstream value;
+    value << flags.time_scale;
+    return Failure{kExitUsage, "--time-scale " + value.str() + ": must be > 0"};
+  }
   if (auto f = ParseListen(flags.listen, server)) return f;
   server->tls = !flags.http;
   server->threads = flags.threads;
@@ -149,7 +154,11 @@ std::optional<Failure> LoadFiles(const Flags& flags, FakeManager& manager) {
     try {
       state = json::parse(*text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
     } catch (const json::parse_error& e) {
-      return Failure{kExitUsage, "--state " + flags.state_file + ": " + e.what()};
+      // e.what() is "[json.exception.parse_error.101] parse error at line 2, column 1: ...".
+      std::string what = e.what();
+      const size_t bracket = what.find("] ");
+      if (bracket != std::string::npos) what = what.substr(bracket + 2);
+      return Failure{kExitUsage, "--state " + flags.state_file + ": " + what};
     }
     const Status loaded = manager.model().Load(state);
     if (!loaded.ok()) {
@@ -183,7 +192,14 @@ int RunServer(const Flags& flags, const FakeOptions& fake_options, ServerOptions
   }
   auto server = Server::Start(manager, std::move(server_options));
   if (!server.ok()) {
-    std::cerr << "fake-nsxv: " << server.error().message() << "\n";
+    // TLS file errors start with the file name; say which flag gave it.
+    const std::string& message = server.error().message();
+    std::string flag;
+    if (!flags.cert_file.empty() && message.starts_with(flags.cert_file + ":")) flag = "--cert ";
+    if (flag.empty() && !flags.key_file.empty() && message.starts_with(flags.key_file + ":")) {
+      flag = "--key ";
+    }
+    std::cerr << "fake-nsxv: " << flag << message << "\n";
     return server.error().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailed;
   }
   std::cout << "listening on " << (*server)->url() << std::endl;
@@ -368,16 +384,17 @@ class Demo {
   void Print(std::ostream& out) const {
     out << "\n";
     char line[512];
-    std::snprintf(line, sizeof(line), "%-3s %-34s %-52s %-17s %-17s %8s  %s\n", "#", "step",
+    std::snprintf(line, sizeof(line), "%-3s %-36s %-64s %-17s %-17s %8s  %s\n", "#", "step",
                   "request", "expect", "got", "ms", "result");
     out << line;
     int i = 0;
     double total_ms = 0;
     for (const Row& row : rows_) {
       total_ms += row.ms;
-      std::snprintf(line, sizeof(line), "%-3d %-34s %-52s %-17s %-17s %8.2f  %s\n", ++i,
-                    Clip(row.what, 34).c_str(), Clip(row.request, 52).c_str(), row.expect.c_str(),
-                    row.got.c_str(), row.ms, row.ok ? "ok" : "FAILED");
+      const std::string ms = row.request.empty() ? "-" : FormatMs(row.ms);
+      std::snprintf(line, sizeof(line), "%-3d %-36s %-64s %-17s %-17s %8s  %s\n", ++i,
+                    Clip(row.what, 36).c_str(), Clip(row.request, 64).c_str(), row.expect.c_str(),
+                    row.got.c_str(), ms.c_str(), row.ok ? "ok" : "FAILED");
       out << line;
       if (!row.ok && !row.detail.empty()) out << "      " << Clip(row.detail, 160) << "\n";
     }
@@ -402,6 +419,12 @@ class Demo {
   static double ElapsedMs(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
         .count();
+  }
+
+  static std::string FormatMs(double ms) {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%.2f", ms);
+    return text;
   }
 
   static std::string Clip(const std::string& s, size_t n) {
@@ -572,7 +595,6 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--time-scale", flags.time_scale,
                  "Clock time per virtual second of latency, deploys and jobs (> 0)")
-      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--faults", flags.faults_file, "Fault plan, JSON file (comments allowed)");
   app.add_option("--state", flags.state_file,

@@ -147,7 +147,8 @@ std::string KeyDescription(EVP_PKEY* key) {
 }  // namespace
 
 Result<TlsIdentity> GenerateSelfSignedIdentity() {
-  PkeyPtr key(EVP_EC_gen("P-256"));
+  char curve[] = "P-256";  // EVP_PKEY_Q_keygen's vararg wants a mutable char*
+  PkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve));
   if (!key) return OpenSslFailure("generate EC P-256 key");
 
   X509Ptr cert(X509_new());
