@@ -209,31 +209,62 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     parser_->body_limit(server_.options.max_body_bytes);
     parser_->header_limit(kHeaderLimit);
     Tcp().expires_after(server_.options.idle_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&Session::OnHeader, this->shared_from_this()));
+  }
+
+  // The head is read first so that an oversize Content-Length is refused before the body
+  // arrives, and so that "Expect: 100-continue" (curl sends it for larger bodies) is honoured.
+  void OnHeader(beast::error_code ec, std::size_t /*bytes*/) {
+    if (ReadFailed(ec)) return;
+    if (parser_->is_done()) {
+      HandleRequest(parser_->release());
+      return;
+    }
+    const auto expect = parser_->get().find(http::field::expect);
+    if (expect != parser_->get().end() && EqualsIgnoreCase(expect->value(), "100-continue")) {
+      raw_ = "HTTP/1.1 100 Continue\r\n\r\n";
+      net::async_write(stream_, net::buffer(raw_),
+                       [self = this->shared_from_this()](beast::error_code write_ec, std::size_t) {
+                         if (write_ec) {
+                           self->CloseNow(false);
+                         } else {
+                           self->ReadBody();
+                         }
+                       });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    if (closed_) return;
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::OnRead, this->shared_from_this()));
   }
 
   void OnRead(beast::error_code ec, std::size_t /*bytes*/) {
-    if (closed_) return;
+    if (ReadFailed(ec)) return;
+    HandleRequest(parser_->release());
+  }
+
+  // Deals with a failed read; false when `ec` is success and the request can be handled.
+  bool ReadFailed(const beast::error_code& ec) {
+    if (closed_) return true;
+    if (!ec) return false;
     if (ec == http::error::end_of_stream) {
       GracefulClose();
-      return;
-    }
-    if (ec == http::error::body_limit) {
+    } else if (ec == http::error::body_limit) {
       RejectRequest(
           413, "request body exceeds " + std::to_string(server_.options.max_body_bytes) + " bytes");
-      return;
-    }
-    if (ec && ec != http::error::partial_message &&
-        ec.category() == http::make_error_code(http::error::bad_method).category()) {
+    } else if (ec != http::error::partial_message &&
+               ec.category() == http::make_error_code(http::error::bad_method).category()) {
       RejectRequest(400, "malformed HTTP request: " + ec.message());
-      return;
-    }
-    if (ec) {  // timeout, reset, TLS failure, client gone mid-request
+    } else {  // timeout, reset, TLS failure, client gone mid-request
       CloseNow(false);
-      return;
     }
-    HandleRequest(parser_->release());
+    return true;
   }
 
   void HandleRequest(BeastRequest req) {

@@ -45,26 +45,49 @@ template <typename Pred>
   return ::testing::AssertionSuccess();
 }
 
-// Sends raw bytes over plain TCP and returns everything the server sends until it closes.
-std::string RawExchange(uint16_t port, const std::string& bytes) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return "socket failed";
-  timeval tv{};
-  tv.tv_sec = 5;
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string out;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())) {
-    char buf[4096];
-    ssize_t n = 0;
-    while ((n = ::recv(fd, buf, sizeof(buf), 0)) > 0) out.append(buf, static_cast<size_t>(n));
+// A plain TCP connection to 127.0.0.1 for speaking raw (or broken) HTTP; reads time out after
+// 5 s so a bug cannot hang the test.
+class RawConnection {
+ public:
+  explicit RawConnection(uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    timeval tv{};
+    tv.tv_sec = 5;
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   }
-  ::close(fd);
-  return out;
+  ~RawConnection() { ::close(fd_); }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  bool Send(const std::string& bytes) {
+    return connected_ && ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+                             static_cast<ssize_t>(bytes.size());
+  }
+  // Reads until `marker` has arrived (empty: until the peer closes); returns all read so far.
+  std::string ReadUntil(const std::string& marker) {
+    char buf[4096];
+    while (marker.empty() || received_.find(marker) == std::string::npos) {
+      const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+      if (n <= 0) break;
+      received_.append(buf, static_cast<size_t>(n));
+    }
+    return received_;
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+  std::string received_;
+};
+
+std::string RawExchange(uint16_t port, const std::string& bytes) {
+  RawConnection conn(port);
+  if (!conn.Send(bytes)) return "send failed";
+  return conn.ReadUntil("");
 }
 
 class ServerTest : public ::testing::Test {
@@ -295,6 +318,33 @@ TEST_F(ServerTest, OversizeBodyGets413) {
   auto again = client->Get("/__fake/info");
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(again->status, 200);
+}
+
+TEST_F(ServerTest, HonoursExpect100Continue) {
+  ServerOptions o;
+  o.tls = false;
+  StartServer(o);
+  RawConnection conn(server_->port());
+  const std::string body = R"({"rules": []})";
+  ASSERT_TRUE(conn.Send("PUT /__fake/faults HTTP/1.1\r\nHost: x\r\nAuthorization: " +
+                        BasicAuthValue("admin", "default") +
+                        "\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+                        "Content-Length: " +
+                        std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n"));
+  EXPECT_TRUE(conn.ReadUntil("\r\n\r\n").starts_with("HTTP/1.1 100 Continue\r\n\r\n"));
+  ASSERT_TRUE(conn.Send(body));
+  const std::string all = conn.ReadUntil("");
+  EXPECT_NE(all.find("HTTP/1.1 204"), std::string::npos) << all;
+}
+
+TEST_F(ServerTest, OversizeContentLengthRefusedBeforeTheBody) {
+  ServerOptions o;
+  o.tls = false;
+  o.max_body_bytes = 100;
+  StartServer(o);
+  const std::string reply =
+      RawExchange(server_->port(), "PUT /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n");
+  EXPECT_TRUE(reply.starts_with("HTTP/1.1 413")) << reply;
 }
 
 TEST_F(ServerTest, SimulatedLatencyAdvancesTheClockWithoutWaiting) {
