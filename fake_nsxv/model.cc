@@ -403,11 +403,11 @@ Status Model::SetEdgeStatus(std::string_view edge_id, std::string_view status) {
 }
 
 std::vector<std::string> Model::EdgeIds() const {
-  ReaderLock reg(&registry_mu_);
-  AllEdgesLock all(edges_);
+  WriterLock reg(&registry_mu_);  // whole-model view: see the lock order in model.h
   std::vector<std::string> ids;
-  for (EdgeState* e : all.edges()) {
-    AssumeHeld(&e->mu);
+  for (const auto& [num, edge] : edges_) {
+    EdgeState* e = edge.get();
+    MutexLock lock(&e->mu);
     if (!e->removed) ids.push_back(e->id);
   }
   return ids;
@@ -528,27 +528,20 @@ Status Model::ListEdges(int start_index, int page_size, json* out) {
   if (start_index < 0) return BadRequest(nsx_code::kInvalidValue, "startIndex must be >= 0");
   if (page_size <= 0) page_size = options_.page_size;
   const Env env = MakeEnv(clock_, options_, global_.get());
-  ReaderLock reg(&registry_mu_);
-  AllEdgesLock all(edges_);
-  std::vector<EdgeState*> live;
-  for (EdgeState* e : all.edges()) {
-    AssumeHeld(&e->mu);
-    if (Touch(e, env, &pending_removals_).ok()) live.push_back(e);
-  }
-  json data = json::array();
-  MutexLock global_lock(&global_->mu);
-  const size_t begin = std::min(live.size(), static_cast<size_t>(start_index));
-  const size_t end = std::min(live.size(), begin + static_cast<size_t>(page_size));
-  for (size_t i = begin; i < end; ++i) {
-    EdgeState* e = live[i];
-    AssumeHeld(&e->mu);
+  WriterLock reg(&registry_mu_);  // whole-model view: see the lock order in model.h
+  std::vector<json> live;
+  for (const auto& [num, edge] : edges_) {
+    EdgeState* e = edge.get();
+    MutexLock lock(&e->mu);
+    if (!Touch(e, env, &pending_removals_).ok()) continue;
     const json& doc = e->data.document;
     std::string size = "compact";
     if (doc.contains("appliances") && doc["appliances"].is_object() &&
         doc["appliances"].contains("applianceSize")) {
       size = doc["appliances"]["applianceSize"].get<std::string>();
     }
-    data.push_back({{"id", e->id},
+    MutexLock global_lock(&global_->mu);
+    live.push_back({{"id", e->id},
                     {"objectId", e->id},
                     {"name", e->data.name},
                     {"edgeStatus", EffectiveStatus(e->data, global_->data)},
@@ -556,6 +549,10 @@ Status Model::ListEdges(int start_index, int page_size, json* out) {
                     {"state", IsDeploying(e->data, global_->data) ? "deploying" : "deployed"},
                     {"appliancesSummary", {{"applianceSize", size}}}});
   }
+  json data = json::array();
+  const size_t begin = std::min(live.size(), static_cast<size_t>(start_index));
+  const size_t end = std::min(live.size(), begin + static_cast<size_t>(page_size));
+  for (size_t i = begin; i < end; ++i) data.push_back(std::move(live[i]));
   *out = {
       {"edgePage",
        {{"data", std::move(data)},

@@ -16,12 +16,15 @@
 //
 // Thread-safety: all public methods are thread-safe. Locks are always taken in this order, and
 // a lock is never acquired while a later one in the order is held:
-//   1. registry_mu_ (SharedMutex): the edge map and the edge counter. Shared for calls on one
-//      edge, exclusive for deploy, delete, Load and Reset.
-//   2. EdgeState::mu of each edge involved, in ascending numeric id order (calls that see every
-//      edge, such as the edge list and Dump(), hold all of them at once).
-//   3. GlobalState::mu: truststore, virtual wires, spoofguard, edge names, job records and their
-//      counters.
+//   1. registry_mu_ (SharedMutex): the edge map and the edge counter. Shared for the whole of
+//      a call on one edge; exclusive for deploy, delete, Load, Reset and for the calls that
+//      see every edge (the edge list, Dump(), EdgeIds()).
+//   2. EdgeState::mu of the edge involved. No call holds two edge locks: a whole-model call
+//      holds the registry exclusively, so no other call is inside any edge, and it visits the
+//      edges one at a time in ascending numeric id order. (Holding hundreds of edge locks at
+//      once would also exceed what ThreadSanitizer's deadlock detector can track.)
+//   3. GlobalState::mu: truststore, virtual wires, spoofguard, edge names, job records and
+//      their counters.
 // Every call holds its locks for its whole duration, so it sees one consistent state.
 #pragma once
 

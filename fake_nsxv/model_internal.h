@@ -107,34 +107,6 @@ struct GlobalState {
   GlobalData data GUARDED_BY(mu);
 };
 
-// Tells the thread-safety analysis that `mu` is held (the caller holds it through a lock the
-// analysis cannot follow, such as AllEdgesLock). Does nothing at run time.
-inline void AssumeHeld(const Mutex* mu) NSXV_TSA(assert_capability(mu)) { (void)mu; }
-
-// Holds every edge lock of `edges` in ascending id order (lock order step 2). The analysis
-// cannot follow a variable number of locks; callers use AssumeHeld(&e->mu) per edge.
-class AllEdgesLock {
- public:
-  explicit AllEdgesLock(const std::map<int64_t, std::shared_ptr<EdgeState>>& edges)
-      NO_THREAD_SAFETY_ANALYSIS {
-    locked_.reserve(edges.size());
-    for (const auto& [num, edge] : edges) {
-      edge->mu.Lock();
-      locked_.push_back(edge.get());
-    }
-  }
-  ~AllEdgesLock() NO_THREAD_SAFETY_ANALYSIS {
-    for (auto it = locked_.rbegin(); it != locked_.rend(); ++it) (*it)->mu.Unlock();
-  }
-  AllEdgesLock(const AllEdgesLock&) = delete;
-  AllEdgesLock& operator=(const AllEdgesLock&) = delete;
-
-  const std::vector<EdgeState*>& edges() const { return locked_; }
-
- private:
-  std::vector<EdgeState*> locked_;
-};
-
 // "<prefix>-<n>" with n >= 1 -> n.
 std::optional<int64_t> ParseId(std::string_view id, std::string_view prefix);
 std::string MakeId(std::string_view prefix, int64_t n);

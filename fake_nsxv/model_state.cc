@@ -165,17 +165,17 @@ json DumpGlobal(const GlobalData& g) {
 }
 
 json Model::Dump() const {
-  ReaderLock reg(&registry_mu_);
-  AllEdgesLock all(edges_);
+  WriterLock reg(&registry_mu_);  // whole-model view: see the lock order in model.h
+  json edges = json::array();
+  for (const auto& [num, edge] : edges_) {
+    EdgeState* e = edge.get();
+    MutexLock lock(&e->mu);
+    if (!e->removed) edges.push_back(DumpEdge(e->id, e->data));
+  }
   MutexLock global_lock(&global_->mu);
   json out = DumpGlobal(global_->data);
   out["format"] = kFormat;
   out["counters"]["edge"] = edge_counter_;
-  json edges = json::array();
-  for (EdgeState* e : all.edges()) {
-    AssumeHeld(&e->mu);
-    if (!e->removed) edges.push_back(DumpEdge(e->id, e->data));
-  }
   out["edges"] = std::move(edges);
   return out;
 }
