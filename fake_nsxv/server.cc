@@ -533,6 +533,15 @@ void ServerCore::StopServer() {
   for (std::thread& t : threads) {
     if (t.joinable()) t.join();
   }
+  // No io thread runs any more, so this thread may touch the acceptor, and must: the posted close
+  // may not have run before stop(). Then run what the stop left queued (session aborts, aborted
+  // operations) so that no socket stays open until the Server is destroyed.
+  beast::error_code ignored;
+  acceptor.close(ignored);
+  accept_backoff.cancel();
+  ioc.restart();
+  for (int round = 0; round < 10000 && ioc.poll() > 0; ++round) {
+  }
 }
 
 }  // namespace

@@ -420,6 +420,17 @@ TEST_F(ServerTest, GracefulStopWithClientsConnected) {
   EXPECT_EQ(r.error().code(), StatusCode::kUnavailable) << r.error().ToString();
 }
 
+TEST_F(ServerTest, StopWithoutConnectionsRefusesNewOnes) {
+  StartServer();
+  const std::string url = server_->url();
+  server_->Stop();
+  HttpsClientOptions o;
+  o.url = url;
+  auto r = NewClient(o)->Send(Get("/__fake/info", milliseconds(200)));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), StatusCode::kUnavailable) << r.error().ToString();
+}
+
 TEST_F(ServerTest, StartFailsCleanly) {
   ServerOptions bad_host;
   bad_host.host = "not-an-address";
