@@ -116,9 +116,11 @@ TEST_F(HttpsTransportTest, ConnectRefusedIsUnavailable) {
   server_->Stop();
   auto t = BeastTransport::Create({.url = url, .ca_pem = Identity().cert_pem});
   ASSERT_TRUE(t.ok());
-  Result<HttpResponse> r = (*t)->Send(Get("/api/4.0/edges"));
+  HttpRequest req = Get("/api/4.0/edges");
+  req.timeout = std::chrono::seconds(5);
+  Result<HttpResponse> r = (*t)->Send(req);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(r.error().code(), StatusCode::kUnavailable) << r.error().ToString();
 }
 
 TEST_F(HttpsTransportTest, ServerClosedIdleConnectionIsReplaced) {
