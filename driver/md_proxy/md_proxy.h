@@ -1,0 +1,279 @@
+// Port of vmware_nsx/plugins/nsx_v/md_proxy.py (NsxVMetadataProxyHandler, fe72c1bd0, 2016), with
+// the upstream fixes up to 2019 and the latent bugs of API reference §4.4 fixed.
+//
+// The metadata proxy: a pool of "proxy edges" (one exclusive router per mgt_net_proxy_ips entry,
+// external vnic on the management network, an inter-edge interface on the internal network
+// 169.254.128.0/17, an LB forwarding to Nova) and, on every router or DHCP edge, an internal
+// interface with the 169.254.169.254 secondary address and an LB whose members are the live proxy
+// edges' inter-edge IPs.
+//
+// Policies (each differs from 2016 on purpose; see the reference rules M1-M26):
+//  - A proxy edge that cannot be validated, re-addressed or created is reported in the InitReport
+//    and skipped; it never becomes an LB member (2016 appended None). Init fails only for errors
+//    that concern the whole pool (internal network, too few configured IPs, non-initializer
+//    drift, lock).
+//  - Restarting with unchanged configuration makes no backend write (reads only); the proxy LB is
+//    PUT only when its members differ from nova_metadata_ips (any count), and the read-modify-write
+//    keeps every other field (clientSsl included).
+//  - A re-addressed proxy edge keeps its DB row (old IP) until the new address is applied.
+//  - Member order, proxy IP order and so the LB documents are deterministic (sorted IPs).
+//  - ConfigureRouterEdge reuses the edge's metadata certificate (HTTPS mode) instead of creating
+//    one per call; CleanupRouterEdge removes every md port of the router and deconfigures the
+//    md virtual server and inter-edge interface of the edge.
+//
+// Threading: a MetadataProxyHandler is thread-safe. Init() runs its per-edge work on a bounded
+// pool of max_init_threads threads; each task opens its own store::Context through the
+// ContextFactory (a Context belongs to the thread that made it). ConfigureRouterEdge and
+// CleanupRouterEdge use the caller's Context on the caller's thread, plus a fresh admin Context
+// made on that same thread for the md port (upstream ef81e5b56). The live proxy IP list is
+// guarded by a mutex; concurrent ConfigureRouterEdge calls during Init() wait for Init() to
+// publish it.
+//
+// Errors: one-line Status values; nothing throws.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "driver/common/clock.h"
+#include "driver/common/mutex.h"
+#include "driver/common/status.h"
+#include "driver/locking/lock.h"
+#include "driver/nsxv/vcns.h"
+#include "driver/plugin/plugin.h"
+#include "driver/store/context.h"
+
+namespace nsxv::md_proxy {
+
+inline constexpr const char* kMetadataPoolName = "MDSrvPool";
+inline constexpr const char* kMetadataVseName = "MdSrv";
+inline constexpr const char* kMetadataIp = "169.254.169.254";
+inline constexpr int kMetadataTcpPort = 80;
+inline constexpr int kMetadataHttpsPort = 443;
+inline constexpr int kMetadataHttpsVipPort = 8775;
+inline constexpr const char* kInternalSubnet = "169.254.128.0/17";
+inline constexpr const char* kInternalTenantId = "a1b2c3d4-e5f6-eeff-ffee-6f5e4d3c2b1a";
+inline constexpr const char* kInterEdgeNetName = "inter-edge-net";
+inline constexpr const char* kInterEdgeSubnetName = "inter-edge-subnet";
+inline constexpr const char* kProxyRouterName = "metadata_proxy_router";
+inline constexpr int kExternalVnicIndex = 0;
+
+// The md options of reference §5.1 (names as in nsx.ini). An empty string means "not set".
+struct MdProxyConfig {
+  std::string mgt_net_moid;
+  std::vector<std::string> mgt_net_proxy_ips;
+  std::string mgt_net_proxy_netmask;
+  std::string mgt_net_default_gateway;  // empty: no default route on proxy edges
+  std::vector<std::string> nova_metadata_ips;
+  int nova_metadata_port = 8775;
+  std::string metadata_shared_secret;
+  bool metadata_insecure = true;
+  std::string metadata_nova_client_cert;      // PEM file path
+  std::string metadata_nova_client_priv_key;  // PEM file path
+  bool metadata_initializer = true;
+  std::vector<std::string> metadata_service_allowed_ports;  // "8080" or "1000:2000"
+  // Not an nsx.ini option in 2016 (MAX_INIT_THREADS): the init worker pool size, >= 1.
+  int max_init_threads = 3;
+
+  // M1: metadata is enabled only when nova_metadata_ips, mgt_net_moid, mgt_net_proxy_ips and
+  // mgt_net_proxy_netmask are all set. Returns "" when enabled, otherwise one log line naming the
+  // missing options.
+  std::string DisabledReason() const;
+  bool Enabled() const { return DisabledReason().empty(); }
+
+  // OK, or kInvalidArgument with a one-line message naming the option: invalid or duplicate IPs
+  // (mgt_net_proxy_ips, nova_metadata_ips), a netmask that is not contiguous, a bad gateway,
+  // ports outside 1..65535, port ranges that are malformed or reversed, max_init_threads < 1,
+  // only one of the client cert / key set. Unset options are not errors here (see Enabled()).
+  Status Validate() const;
+};
+
+// Makes a fresh Context for one task; `admin` asks for an admin Context of the internal tenant.
+// Called on the thread that will use the Context.
+using ContextFactory = std::function<Result<std::unique_ptr<store::Context>>(bool admin)>;
+
+// A factory opening `db_path` (admin contexts get tenant kInternalTenantId).
+ContextFactory MakeContextFactory(std::string db_path, Clock* clock = nullptr);
+
+// ---- reports (plain values) ----
+
+enum class ProxyEdgeAction { kValidated, kReaddressed, kCreated };
+const char* ProxyEdgeActionName(ProxyEdgeAction action);
+
+struct ProxyEdgeReport {
+  std::string ext_ip;      // the mgt_net_proxy_ips entry
+  std::string old_ext_ip;  // kReaddressed: the address it had
+  ProxyEdgeAction action = ProxyEdgeAction::kValidated;
+  std::string router_id;
+  std::string edge_id;
+  std::string internal_ip;  // inter-edge IP (the router LB member); empty when failed
+  bool changed = false;     // a backend write was made for this edge
+  bool ok = false;
+  std::string error;  // one line; empty when ok
+};
+
+struct InitReport {
+  std::string internal_network_id;
+  std::string internal_subnet_id;
+  bool created_internal_network = false;
+  std::vector<ProxyEdgeReport> proxy_edges;  // sorted by ext_ip
+  std::vector<std::string> live_proxy_ips;   // sorted inter-edge IPs of the ok edges
+  bool complete() const;                     // every proxy edge ok
+  std::vector<std::string> failed_ext_ips() const;
+};
+
+struct LbMemberState {
+  std::string ip_address;
+  std::string status;  // from LB statistics ("UP", "DOWN", ...); empty when unknown
+};
+
+struct ProxyEdgeStatus {
+  std::string ext_ip;
+  std::string router_id;
+  std::string edge_id;
+  std::string internal_ip;
+  std::vector<LbMemberState> members;  // pool MDSrvPool of the edge's LB statistics
+  bool ok = false;
+  std::string error;
+};
+
+struct RouterEdgeStatus {
+  std::string router_id;  // a router id or "dhcp-<net>"
+  std::string edge_id;
+  std::vector<std::string> member_ips;  // current md LB members, sorted
+  bool members_match = false;           // equal to the live proxy IPs
+  bool ok = false;
+  std::string error;
+};
+
+struct StatusReport {
+  std::vector<ProxyEdgeStatus> proxy_edges;    // sorted by ext_ip
+  std::vector<RouterEdgeStatus> router_edges;  // sorted by router_id
+  std::vector<std::string> live_proxy_ips;
+};
+
+struct AdminEdgeResult {
+  std::string router_id;
+  std::string edge_id;
+  std::string outcome;  // "updated", "unchanged", "skipped" (no md virtual server), "failed"
+  std::string error;
+};
+
+struct AdminReport {
+  std::vector<AdminEdgeResult> edges;  // sorted by router_id
+  int updated = 0;
+  int unchanged = 0;
+  int skipped = 0;
+  int failed = 0;
+};
+
+// M3 get_router_fw_rules(): VSERule, MDServiceIP (tcp to 169.254.169.254 on 80, 443, 8775 and
+// metadata_service_allowed_ports), MDInterEdgeNet (deny to 169.254.128.0/17). Fresh values.
+std::vector<plugin::FirewallRuleSpec> RouterFirewallRules(const MdProxyConfig& config);
+
+class MetadataProxyHandler {
+ public:
+  // Every reference must outlive the handler. `config` should have passed Validate(); the
+  // constructor does not check it (Init() does).
+  MetadataProxyHandler(const driver::Vcns& vcns, ContextFactory contexts, plugin::Plugin& plugin,
+                       locking::LockProvider& locks, Clock& clock, MdProxyConfig config);
+  ~MetadataProxyHandler();
+  MetadataProxyHandler(const MetadataProxyHandler&) = delete;
+  MetadataProxyHandler& operator=(const MetadataProxyHandler&) = delete;
+
+  // Under the lock nsx-metadata-init: finds or creates the internal network and subnet, then
+  // reconciles the proxy edges with mgt_net_proxy_ips (validate / re-address / create) on the
+  // worker pool. Errors: config invalid or metadata disabled (kFailedPrecondition naming the
+  // options), initialization incomplete on the initializer node, more DB proxy edges than
+  // configured IPs, internal network creation failure (after cleanup). Per-edge failures are in
+  // the report, not in the Status. May be called again (idempotent; a restart).
+  Result<InitReport> Init();
+  bool initialized() const;
+
+  // Live inter-edge IPs of the proxy edges, sorted (empty before Init()).
+  std::vector<std::string> ProxyEdgeIps() const;
+  std::string internal_network_id() const;
+  const MdProxyConfig& config() const { return config_; }
+
+  // M25 for a router id or a DHCP resource id "dhcp-<net>": md port on the internal network,
+  // internal interface with the 169.254.169.254 secondary, certificate (HTTPS), md LB. A failure
+  // after the port was created removes the port again. REQUIRES: Init() succeeded.
+  Status ConfigureRouterEdge(store::Context& ctx, const std::string& router_id);
+  // M26, fixed: deletes every md port of the router, removes the md virtual server from the
+  // edge's LB (other virtual servers are kept), frees the inter-edge vnic and forgets the edge's
+  // certificate. A missing edge or binding is not an error (nothing left to deconfigure).
+  Status CleanupRouterEdge(store::Context& ctx, const std::string& router_id);
+
+  // The exclusive driver's create_router with allow_metadata: creates the router, then
+  // ConfigureRouterEdge; when configuring fails the router is deleted again.
+  Result<plugin::Router> CreateRouterWithMetadata(store::Context& ctx,
+                                                  const plugin::RouterSpec& spec);
+  // CleanupRouterEdge, then the plugin's DeleteRouter.
+  Status DeleteRouterWithMetadata(store::Context& ctx, const std::string& router_id);
+
+  // ---- admin operations (vmware_nsx/shell/admin metadata utilities) ----
+  // Per proxy edge: ids, IPs, member status from LB statistics; per router edge (every router
+  // binding with an edge, except the proxy routers): whether the md LB members equal the live
+  // proxy IPs. REQUIRES: Init() succeeded.
+  Result<StatusReport> GetStatus();
+  // Rewrites the md LB members on every router edge from the live proxy IPs.
+  Result<AdminReport> RedoConfig();
+  // Recomputes the insert-auth rule from metadata_shared_secret on every router edge (removed
+  // when no secret is set); an edge without the md virtual server is skipped.
+  Result<AdminReport> UpdateSecret();
+
+ private:
+  struct EdgeWork;
+  struct InternalNet {
+    std::string net_id;
+    std::string subnet_id;
+    bool created = false;
+  };
+
+  Result<InternalNet> GetOrCreateInternalNetwork(store::Context& ctx);
+  Result<InternalNet> CreateInternalNetwork(store::Context& ctx);
+  Result<std::vector<ProxyEdgeReport>> ReconcileProxyEdges(store::Context& ctx);
+  void RunOnPool(std::vector<std::function<void()>> tasks) const;
+
+  ProxyEdgeReport ValidateProxyEdge(const std::string& ext_ip) const;
+  ProxyEdgeReport ReaddressProxyEdge(const std::string& old_ip, const std::string& new_ip) const;
+  ProxyEdgeReport CreateProxyEdge(const std::string& ext_ip) const;
+  Status CheckProxyEdge(store::Context& ctx, const std::string& ext_ip,
+                        const std::string& router_id, const std::string& edge_id,
+                        ProxyEdgeReport& report) const;
+  Status RemoveProxyRouter(store::Context& ctx, const std::string& router_id) const;
+
+  Result<std::vector<driver::AddressGroup>> AddressGroups(store::Context& ctx,
+                                                          const std::string& device_id,
+                                                          bool is_proxy) const;
+  Result<std::string> EnsureCertificate(const std::string& edge_id,
+                                        const driver::LoadBalancer* current);
+  driver::MetadataLbSpec RouterLbSpec(const std::string& edge_id,
+                                      std::vector<std::string> member_ips) const;
+  driver::MetadataLbSpec ProxyLbSpec(const std::string& edge_id,
+                                     const std::string& internal_ip) const;
+  Result<std::vector<std::pair<std::string, std::string>>> RouterEdges(store::Context& ctx) const;
+  Result<AdminReport> ForEachRouterEdge(
+      const std::function<Result<bool>(const std::string& edge_id, driver::LoadBalancer& lb,
+                                       driver::LbVirtualServer& vs)>& edit);
+
+  const driver::Vcns& vcns_;
+  const ContextFactory contexts_;
+  plugin::Plugin& plugin_;
+  locking::LockProvider& locks_;
+  Clock& clock_;
+  const MdProxyConfig config_;
+
+  mutable Mutex mu_;
+  bool initialized_ GUARDED_BY(mu_) = false;
+  std::string internal_net_ GUARDED_BY(mu_);
+  std::string internal_subnet_ GUARDED_BY(mu_);
+  std::vector<std::string> proxy_ips_ GUARDED_BY(mu_);
+  std::map<std::string, std::string> certificates_ GUARDED_BY(mu_);  // edge id -> cert id
+};
+
+}  // namespace nsxv::md_proxy
