@@ -3,6 +3,7 @@
 // router edge (the §3.3 (c) document with 10 proxy members).
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -40,10 +41,18 @@ void BM_SqlitePortCreateWithIpam(benchmark::State& state) {
   }
   int64_t n = 0;
   for (auto _ : state) {
-    const std::string port_id = "port-" + std::to_string(n++);
+    const std::string port_id = "port-" + std::to_string(n);
+    char mac[18];
+    std::snprintf(mac, sizeof mac, "fa:16:3e:%02x:%02x:%02x",
+                  static_cast<unsigned>(n >> 16U) & 255U, static_cast<unsigned>(n >> 8U) & 255U,
+                  static_cast<unsigned>(n) & 255U);
+    ++n;
     const Status s = store::RunInTransaction(c, [&]() -> Status {
-      NSXV_RETURN_IF_ERROR(store::InsertPort(
-          c, {.id = port_id, .network_id = "net-md", .device_id = "r", .device_owner = "bench"}));
+      NSXV_RETURN_IF_ERROR(store::InsertPort(c, {.id = port_id,
+                                                 .network_id = "net-md",
+                                                 .mac_address = mac,
+                                                 .device_id = "r",
+                                                 .device_owner = "bench"}));
       return store::AllocateIp(c, "subnet-md", port_id, "net-md").status();
     });
     if (!s.ok()) {
