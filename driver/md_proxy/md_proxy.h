@@ -227,7 +227,6 @@ class MetadataProxyHandler {
   Result<AdminReport> UpdateSecret();
 
  private:
-  struct EdgeWork;
   struct InternalNet {
     std::string net_id;
     std::string subnet_id;
@@ -256,6 +255,9 @@ class MetadataProxyHandler {
                                       std::vector<std::string> member_ips) const;
   driver::MetadataLbSpec ProxyLbSpec(const std::string& edge_id,
                                      const std::string& internal_ip) const;
+  driver::LoadBalancer ProxyLb(const std::string& edge_id, const std::string& internal_ip) const;
+  Status DeconfigureEdge(store::Context& admin, const std::string& edge_id,
+                         const std::string& internal_net, bool remove_vs);
   Result<std::vector<std::pair<std::string, std::string>>> RouterEdges(store::Context& ctx) const;
   Result<AdminReport> ForEachRouterEdge(
       const std::function<Result<bool>(const std::string& edge_id, driver::LoadBalancer& lb,

@@ -1,0 +1,451 @@
+// Port of md_proxy.py configure_router_edge / cleanup_router_edge / _create_ssl_cert (M23-M26)
+// and of the metadata admin utilities (vmware_nsx/shell/admin/plugins/nsxv/resources/metadata.py).
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "driver/md_proxy/md_proxy.h"
+#include "driver/store/ipam.h"
+#include "driver/store/ipv4.h"
+#include "driver/store/nsxv_db.h"
+
+namespace nsxv::md_proxy {
+
+namespace {
+
+Status Annotate(const Status& s, const std::string& what) {
+  if (s.ok()) return s;
+  Status out(s.code(), what + ": " + s.message());
+  out.WithHttp(s.http_status(), s.nsx_error_code());
+  return out;
+}
+
+Result<std::string> ReadPem(const std::string& option, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidArgument("[nsxv] " + option + ": cannot read \"" + path + "\"");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  // Fix (§4.4 #22): never send a null or empty PEM.
+  if (in.bad() || text.empty()) {
+    return InvalidArgument("[nsxv] " + option + ": \"" + path + "\" is empty or unreadable");
+  }
+  return text;
+}
+
+std::vector<std::string> SortedMemberIps(const driver::LbVirtualServer& vs) {
+  std::vector<std::string> ips;
+  for (const auto& m : vs.default_pool.members) ips.push_back(m.ip_address);
+  std::sort(ips.begin(), ips.end(), [](const std::string& a, const std::string& b) {
+    auto ka = store::ParseIpv4(a);
+    auto kb = store::ParseIpv4(b);
+    return std::make_pair(ka.ok() ? *ka : 0U, a) < std::make_pair(kb.ok() ? *kb : 0U, b);
+  });
+  return ips;
+}
+
+// Members exactly `ips` (sorted) on `port`, keeping the fields of members that stay.
+bool SetMembers(driver::LbPool& pool, const std::vector<std::string>& ips, int64_t port) {
+  const driver::LbPool before = pool;
+  std::vector<driver::LbPoolMember> out;
+  int n = 0;
+  for (const std::string& ip : ips) {
+    ++n;
+    auto it = std::find_if(pool.members.begin(), pool.members.end(),
+                           [&](const auto& m) { return m.ip_address == ip; });
+    driver::LbPoolMember m;
+    if (it != pool.members.end()) m = *it;
+    m.name = "Member-" + std::to_string(n);
+    m.ip_address = ip;
+    m.port = port;
+    m.monitor_port = driver::IntOrString(port);
+    out.push_back(std::move(m));
+  }
+  pool.members = std::move(out);
+  return !(pool == before);
+}
+
+bool IsNotFound(const Status& s) { return s.code() == StatusCode::kNotFound; }
+
+}  // namespace
+
+// M23, fixed (§4.4 #20, #22): one certificate per edge, reused: the one this handler made for the
+// edge, else the one the edge's md virtual server already serves. Vcns has no truststore list or
+// delete call, so certificates are tracked here and by the LB document itself.
+Result<std::string> MetadataProxyHandler::EnsureCertificate(const std::string& edge_id,
+                                                            const driver::LoadBalancer* current) {
+  {
+    MutexLock l(&mu_);
+    auto it = certificates_.find(edge_id);
+    if (it != certificates_.end()) return it->second;
+  }
+  if (current != nullptr) {
+    for (const auto& vs : current->virtual_servers) {
+      if (vs.name == kMetadataVseName && vs.app_profile.client_ssl &&
+          !vs.app_profile.client_ssl->service_certificate.empty()) {
+        const std::string id = vs.app_profile.client_ssl->service_certificate.front();
+        MutexLock l(&mu_);
+        certificates_[edge_id] = id;
+        return id;
+      }
+    }
+  }
+  std::string cert_id;
+  if (config_.metadata_nova_client_cert.empty() && config_.metadata_nova_client_priv_key.empty()) {
+    NSXV_ASSIGN_OR_RETURN(const std::string csr, vcns_.CreateCsr(edge_id));
+    NSXV_ASSIGN_OR_RETURN(cert_id, vcns_.SelfSignCsr(csr));
+  } else {
+    if (config_.metadata_nova_client_cert.empty()) {
+      return InvalidArgument("Metadata certificate path not configured");
+    }
+    if (config_.metadata_nova_client_priv_key.empty()) {
+      return InvalidArgument("Metadata client private key not configured");
+    }
+    NSXV_ASSIGN_OR_RETURN(const std::string pem,
+                          ReadPem("metadata_nova_client_cert", config_.metadata_nova_client_cert));
+    NSXV_ASSIGN_OR_RETURN(const std::string key, ReadPem("metadata_nova_client_priv_key",
+                                                         config_.metadata_nova_client_priv_key));
+    NSXV_ASSIGN_OR_RETURN(cert_id, vcns_.UploadCertificate(edge_id, pem, key));
+  }
+  MutexLock l(&mu_);
+  certificates_[edge_id] = cert_id;
+  return cert_id;
+}
+
+Status MetadataProxyHandler::ConfigureRouterEdge(store::Context& ctx,
+                                                 const std::string& router_id) {
+  std::string net_id;
+  std::vector<std::string> proxy_ips;
+  {
+    MutexLock l(&mu_);
+    if (!initialized_) {
+      return Status(StatusCode::kFailedPrecondition, "metadata proxy is not initialized");
+    }
+    net_id = internal_net_;
+    proxy_ips = proxy_ips_;
+  }
+  NSXV_RETURN_IF_ERROR(ctx.CheckThread());
+  // Upstream ef81e5b56: the md port is made with a fresh admin context (on this thread).
+  NSXV_ASSIGN_OR_RETURN(auto admin, contexts_(true));
+  NSXV_ASSIGN_OR_RETURN(const auto binding, store::GetRouterBinding(*admin, router_id));
+  if (!binding || !binding->edge_id || binding->status != store::kStatusActive) {
+    return Status(StatusCode::kFailedPrecondition, "router " + router_id + " has no active edge");
+  }
+  const std::string edge_id = *binding->edge_id;
+  NSXV_ASSIGN_OR_RETURN(auto lock, locks_.Acquire(locking::EdgeLockName(edge_id)));
+
+  store::PortFilter pf;
+  pf.network_id = std::vector<std::string>{net_id};
+  pf.device_id = std::vector<std::string>{router_id};
+  NSXV_ASSIGN_OR_RETURN(const auto existing, plugin_.GetPorts(*admin, pf));
+  bool port_created = false;
+  if (existing.empty()) {
+    plugin::PortSpec ps;
+    ps.network_id = net_id;
+    ps.tenant_id = kInternalTenantId;
+    ps.device_id = router_id;
+    ps.device_owner = plugin::kDeviceOwnerRouterGateway;
+    ps.port_security_enabled = false;
+    NSXV_RETURN_IF_ERROR(
+        Annotate(plugin_.CreatePort(*admin, ps).status(), "creating md port of " + router_id));
+    port_created = true;
+  }
+  NSXV_ASSIGN_OR_RETURN(const auto slot_before, store::GetEdgeVnicBinding(*admin, edge_id, net_id));
+  auto run = [&]() -> Status {
+    NSXV_ASSIGN_OR_RETURN(const auto groups, AddressGroups(*admin, router_id, false));
+    NSXV_ASSIGN_OR_RETURN(const auto wires, store::GetNsxSwitchIds(*admin, net_id));
+    if (wires.empty()) return NotFound("internal network " + net_id + " has no backend switch");
+    std::optional<store::EdgeVnicBinding> slot = slot_before;
+    if (!slot) {
+      NSXV_ASSIGN_OR_RETURN(slot,
+                            store::AllocateEdgeVnic(*admin, edge_id, net_id,
+                                                    plugin_.config().maximum_tunnels_per_vnic));
+    }
+    driver::Vnic vnic;
+    vnic.index = slot->vnic_index;
+    vnic.name = "internal" + std::to_string(slot->vnic_index);
+    vnic.type = "internal";
+    vnic.portgroup_id = wires.front();
+    vnic.mtu = 1500;
+    vnic.enable_proxy_arp = false;
+    vnic.enable_send_redirects = true;
+    vnic.is_connected = true;
+    vnic.address_groups = groups;
+    vnic.has_address_groups = true;
+    NSXV_RETURN_IF_ERROR(Annotate(vcns_.UpdateVnic(edge_id, vnic),
+                                  "updating md interface of " + router_id + " on " + edge_id));
+    NSXV_ASSIGN_OR_RETURN(const driver::LoadBalancer current, vcns_.GetLoadBalancer(edge_id));
+    driver::MetadataLbSpec spec = RouterLbSpec(edge_id, proxy_ips);
+    if (!config_.metadata_insecure) {
+      NSXV_ASSIGN_OR_RETURN(spec.certificate_id, EnsureCertificate(edge_id, &current));
+    }
+    // Fix (§4.4 #21): only the md virtual server is replaced; other virtual servers stay.
+    driver::LoadBalancer desired = current;
+    desired.enabled = true;
+    desired.AddVirtualServer(driver::MakeMetadataLoadBalancer(spec).virtual_servers[0]);
+    if (desired == current) return Status::Ok();
+    return Annotate(vcns_.PutLoadBalancer(edge_id, desired), "configuring md LB of " + edge_id);
+  };
+  Status s = run();
+  if (s.ok()) return s;
+  // Fix (§4.4 #19): roll back what this call added.
+  if (!slot_before) {
+    (void)DeconfigureEdge(*admin, edge_id, net_id, /*remove_vs=*/false);
+  }
+  if (port_created) {
+    plugin::DeleteOptions del;
+    del.allow_delete_internal = true;
+    del.l3_port_check = false;
+    auto ports = plugin_.GetPorts(*admin, pf);
+    if (ports.ok()) {
+      for (const auto& p : *ports) (void)plugin_.DeletePort(*admin, p.id, del);
+    }
+  }
+  return s;
+}
+
+// Removes the md virtual server (if asked) and the inter-edge vnic of `edge_id`. An edge that is
+// gone counts as deconfigured. REQUIRES: the edge lock is held.
+Status MetadataProxyHandler::DeconfigureEdge(store::Context& admin, const std::string& edge_id,
+                                             const std::string& internal_net, bool remove_vs) {
+  if (remove_vs) {
+    auto lb = vcns_.GetLoadBalancer(edge_id);
+    if (!lb.ok() && !IsNotFound(lb.error()))
+      return Annotate(lb.error(), "reading LB of " + edge_id);
+    if (lb.ok() && lb->FindVirtualServer(kMetadataVseName) != nullptr) {
+      driver::LoadBalancer desired = *lb;
+      desired.RemoveVirtualServer(kMetadataVseName);
+      Status put = vcns_.PutLoadBalancer(edge_id, desired);
+      if (!put.ok() && !IsNotFound(put)) return Annotate(put, "removing md LB of " + edge_id);
+    }
+  }
+  NSXV_ASSIGN_OR_RETURN(const auto slot, store::GetEdgeVnicBinding(admin, edge_id, internal_net));
+  if (!slot) return Status::Ok();
+  driver::Vnic vnic;
+  vnic.index = slot->vnic_index;
+  vnic.name = "vnic" + std::to_string(slot->vnic_index);
+  vnic.type = "internal";
+  vnic.is_connected = false;
+  vnic.has_address_groups = true;
+  Status put = vcns_.UpdateVnic(edge_id, vnic);
+  if (!put.ok() && !IsNotFound(put)) return Annotate(put, "removing md interface of " + edge_id);
+  return store::FreeEdgeVnicByNetwork(admin, edge_id, internal_net);
+}
+
+// M26, fixed (§4.4 #7): every md port, the md virtual server and the inter-edge vnic.
+Status MetadataProxyHandler::CleanupRouterEdge(store::Context& ctx, const std::string& router_id) {
+  NSXV_RETURN_IF_ERROR(ctx.CheckThread());
+  NSXV_ASSIGN_OR_RETURN(auto admin, contexts_(true));
+  NSXV_ASSIGN_OR_RETURN(const auto net,
+                        store::GetNsxvInternalNetwork(*admin, store::kInterEdgePurpose));
+  if (!net) return Status::Ok();  // metadata never initialized: nothing to clean
+  NSXV_ASSIGN_OR_RETURN(const auto binding, store::GetRouterBinding(*admin, router_id));
+  if (binding && binding->edge_id) {
+    NSXV_ASSIGN_OR_RETURN(auto lock, locks_.Acquire(locking::EdgeLockName(*binding->edge_id)));
+    NSXV_RETURN_IF_ERROR(DeconfigureEdge(*admin, *binding->edge_id, *net, /*remove_vs=*/true));
+  }
+  store::PortFilter pf;
+  pf.network_id = std::vector<std::string>{*net};
+  pf.device_id = std::vector<std::string>{router_id};
+  NSXV_ASSIGN_OR_RETURN(const auto ports, plugin_.GetPorts(*admin, pf));
+  plugin::DeleteOptions del;
+  del.allow_delete_internal = true;
+  del.l3_port_check = false;
+  for (const auto& p : ports) {
+    NSXV_RETURN_IF_ERROR(Annotate(plugin_.DeletePort(*admin, p.id, del), "deleting md port"));
+  }
+  return Status::Ok();
+}
+
+Result<plugin::Router> MetadataProxyHandler::CreateRouterWithMetadata(
+    store::Context& ctx, const plugin::RouterSpec& spec) {
+  NSXV_ASSIGN_OR_RETURN(const plugin::Router router, plugin_.CreateRouter(ctx, spec));
+  Status s = ConfigureRouterEdge(ctx, router.id);
+  if (s.ok()) return router;
+  Status d = plugin_.DeleteRouter(ctx, router.id);
+  std::string msg = "configuring metadata for router " + router.id + ": " + s.message();
+  if (!d.ok()) msg += " (deleting the router failed: " + d.message() + ")";
+  Status out(s.code(), msg);
+  out.WithHttp(s.http_status(), s.nsx_error_code());
+  return out;
+}
+
+Status MetadataProxyHandler::DeleteRouterWithMetadata(store::Context& ctx,
+                                                      const std::string& router_id) {
+  std::optional<std::string> edge_id;
+  {
+    NSXV_ASSIGN_OR_RETURN(auto admin, contexts_(true));
+    NSXV_ASSIGN_OR_RETURN(const auto binding, store::GetRouterBinding(*admin, router_id));
+    if (binding) edge_id = binding->edge_id;
+  }
+  NSXV_RETURN_IF_ERROR(plugin_.GetRouter(ctx, router_id).status());
+  NSXV_RETURN_IF_ERROR(CleanupRouterEdge(ctx, router_id));
+  NSXV_RETURN_IF_ERROR(plugin_.DeleteRouter(ctx, router_id));
+  if (edge_id) {
+    // The edge and its truststore are gone.
+    MutexLock l(&mu_);
+    certificates_.erase(*edge_id);
+  }
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Admin operations
+
+Result<std::vector<std::pair<std::string, std::string>>> MetadataProxyHandler::RouterEdges(
+    store::Context& ctx) const {
+  NSXV_ASSIGN_OR_RETURN(const auto proxies,
+                        store::GetNsxvInternalEdgesByPurpose(ctx, store::kInterEdgePurpose));
+  std::set<std::string> proxy_routers;
+  for (const auto& p : proxies) {
+    if (p.router_id) proxy_routers.insert(*p.router_id);
+  }
+  NSXV_ASSIGN_OR_RETURN(const auto bindings, store::GetRouterBindings(ctx));
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& b : bindings) {
+    if (!b.edge_id || proxy_routers.count(b.router_id) != 0) continue;
+    out.emplace_back(b.router_id, *b.edge_id);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Result<StatusReport> MetadataProxyHandler::GetStatus() {
+  std::vector<std::string> live;
+  std::string net_id;
+  {
+    MutexLock l(&mu_);
+    if (!initialized_) {
+      return Status(StatusCode::kFailedPrecondition, "metadata proxy is not initialized");
+    }
+    live = proxy_ips_;
+    net_id = internal_net_;
+  }
+  NSXV_ASSIGN_OR_RETURN(auto ctx, contexts_(true));
+  StatusReport report;
+  report.live_proxy_ips = live;
+  NSXV_ASSIGN_OR_RETURN(const auto proxies,
+                        store::GetNsxvInternalEdgesByPurpose(*ctx, store::kInterEdgePurpose));
+  for (const auto& p : proxies) {
+    ProxyEdgeStatus st;
+    st.ext_ip = p.ext_ip_address;
+    st.router_id = p.router_id.value_or("");
+    auto run = [&]() -> Status {
+      NSXV_ASSIGN_OR_RETURN(const auto binding, store::GetRouterBinding(*ctx, st.router_id));
+      if (!binding || !binding->edge_id) return NotFound("proxy router has no edge");
+      st.edge_id = *binding->edge_id;
+      store::PortFilter pf;
+      pf.network_id = std::vector<std::string>{net_id};
+      pf.device_id = std::vector<std::string>{st.router_id};
+      NSXV_ASSIGN_OR_RETURN(const auto ports, plugin_.GetPorts(*ctx, pf));
+      if (!ports.empty() && !ports.front().fixed_ips.empty()) {
+        st.internal_ip = ports.front().fixed_ips.front().ip_address;
+      }
+      NSXV_ASSIGN_OR_RETURN(const auto stats, vcns_.GetLoadBalancerStatistics(st.edge_id));
+      for (const auto& pool : stats) {
+        if (pool.name != kMetadataPoolName) continue;
+        for (const auto& m : pool.members) st.members.push_back({m.ip_address, m.status});
+      }
+      return Status::Ok();
+    };
+    Status s = run();
+    st.ok = s.ok();
+    st.error = s.message();
+    report.proxy_edges.push_back(std::move(st));
+  }
+  std::sort(report.proxy_edges.begin(), report.proxy_edges.end(), [](const auto& a, const auto& b) {
+    auto ka = store::ParseIpv4(a.ext_ip);
+    auto kb = store::ParseIpv4(b.ext_ip);
+    return (ka.ok() ? *ka : 0U) < (kb.ok() ? *kb : 0U);
+  });
+  NSXV_ASSIGN_OR_RETURN(const auto edges, RouterEdges(*ctx));
+  for (const auto& [router_id, edge_id] : edges) {
+    RouterEdgeStatus st;
+    st.router_id = router_id;
+    st.edge_id = edge_id;
+    auto lb = vcns_.GetLoadBalancer(edge_id);
+    if (!lb.ok()) {
+      st.error = lb.error().message();
+    } else if (const auto* vs = lb->FindVirtualServer(kMetadataVseName); vs == nullptr) {
+      st.error = "no metadata virtual server";
+    } else {
+      st.member_ips = SortedMemberIps(*vs);
+      st.members_match = st.member_ips == live;
+      st.ok = true;
+    }
+    report.router_edges.push_back(std::move(st));
+  }
+  return report;
+}
+
+Result<AdminReport> MetadataProxyHandler::ForEachRouterEdge(
+    const std::function<Result<bool>(const std::string& edge_id, driver::LoadBalancer& lb,
+                                     driver::LbVirtualServer& vs)>& edit) {
+  {
+    MutexLock l(&mu_);
+    if (!initialized_) {
+      return Status(StatusCode::kFailedPrecondition, "metadata proxy is not initialized");
+    }
+  }
+  NSXV_ASSIGN_OR_RETURN(auto ctx, contexts_(true));
+  NSXV_ASSIGN_OR_RETURN(const auto edges, RouterEdges(*ctx));
+  AdminReport report;
+  for (const auto& [router_id, edge_id] : edges) {
+    AdminEdgeResult r;
+    r.router_id = router_id;
+    r.edge_id = edge_id;
+    auto run = [&]() -> Result<std::string> {
+      NSXV_ASSIGN_OR_RETURN(auto lock, locks_.Acquire(locking::EdgeLockName(edge_id)));
+      NSXV_ASSIGN_OR_RETURN(driver::LoadBalancer lb, vcns_.GetLoadBalancer(edge_id));
+      driver::LbVirtualServer* vs = lb.FindVirtualServer(kMetadataVseName);
+      if (vs == nullptr) return std::string("skipped");  // 2016 returned here (§4.4 #27)
+      NSXV_ASSIGN_OR_RETURN(const bool changed, edit(edge_id, lb, *vs));
+      if (!changed) return std::string("unchanged");
+      // clientSsl and every other field survive (LoadBalancer::Parse keeps them).
+      NSXV_RETURN_IF_ERROR(vcns_.PutLoadBalancer(edge_id, lb));
+      return std::string("updated");
+    };
+    auto outcome = run();
+    if (outcome.ok()) {
+      r.outcome = *outcome;
+    } else {
+      r.outcome = "failed";
+      r.error = outcome.error().message();
+    }
+    if (r.outcome == "updated") ++report.updated;
+    if (r.outcome == "unchanged") ++report.unchanged;
+    if (r.outcome == "skipped") ++report.skipped;
+    if (r.outcome == "failed") ++report.failed;
+    report.edges.push_back(std::move(r));
+  }
+  return report;
+}
+
+Result<AdminReport> MetadataProxyHandler::RedoConfig() {
+  const std::vector<std::string> live = ProxyEdgeIps();
+  const int64_t port = config_.nova_metadata_port;
+  return ForEachRouterEdge(
+      [&](const std::string&, driver::LoadBalancer&, driver::LbVirtualServer& vs) -> Result<bool> {
+        return SetMembers(vs.default_pool, live, port);
+      });
+}
+
+Result<AdminReport> MetadataProxyHandler::UpdateSecret() {
+  const std::string secret = config_.metadata_shared_secret;
+  return ForEachRouterEdge([&](const std::string& edge_id, driver::LoadBalancer&,
+                               driver::LbVirtualServer& vs) -> Result<bool> {
+    const auto before = vs.app_rules;
+    std::erase_if(vs.app_rules, [](const driver::LbAppRule& r) { return r.name == "insert-auth"; });
+    if (!secret.empty()) {
+      vs.AddAppRule(
+          {"insert-auth",
+           "reqadd X-Metadata-Provider-Signature:" + driver::HmacSha256Hex(secret, edge_id), ""});
+    }
+    return vs.app_rules != before;
+  });
+}
+
+}  // namespace nsxv::md_proxy
