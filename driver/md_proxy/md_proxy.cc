@@ -129,6 +129,18 @@ bool MetadataProxyHandler::initialized() const {
   return initialized_;
 }
 
+Status MetadataProxyHandler::AwaitInit(Duration timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  MutexLock l(&mu_);
+  while (!initialized_ && init_running_ > 0) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return {StatusCode::kDeadlineExceeded, "metadata init still running"};
+    init_cv_.WaitFor(&mu_, deadline - now);
+  }
+  if (!initialized_) return {StatusCode::kFailedPrecondition, "metadata proxy is not initialized"};
+  return Status::Ok();
+}
+
 std::vector<std::string> MetadataProxyHandler::ProxyEdgeIps() const {
   MutexLock l(&mu_);
   return proxy_ips_;
@@ -143,6 +155,18 @@ std::string MetadataProxyHandler::internal_network_id() const {
 // Init (M5-M21)
 
 Result<InitReport> MetadataProxyHandler::Init() {
+  {
+    MutexLock l(&mu_);
+    ++init_running_;
+  }
+  Result<InitReport> result = InitLocked();
+  MutexLock l(&mu_);
+  --init_running_;
+  init_cv_.SignalAll();
+  return result;
+}
+
+Result<InitReport> MetadataProxyHandler::InitLocked() {
   NSXV_RETURN_IF_ERROR(config_.Validate());
   if (const std::string reason = config_.DisabledReason(); !reason.empty()) {
     spdlog::warn("{}", reason);

@@ -193,6 +193,10 @@ class MetadataProxyHandler {
   // the report, not in the Status. May be called again (idempotent; a restart).
   Result<InitReport> Init();
   bool initialized() const;
+  // Blocks until an Init() has succeeded (OK) or until no Init() is running and none succeeded
+  // (kFailedPrecondition), waiting at most `timeout` of real time (kDeadlineExceeded). For
+  // callers that create routers while Init() runs.
+  Status AwaitInit(Duration timeout) const;
 
   // Live inter-edge IPs of the proxy edges, sorted (empty before Init()).
   std::vector<std::string> ProxyEdgeIps() const;
@@ -233,6 +237,7 @@ class MetadataProxyHandler {
     bool created = false;
   };
 
+  Result<InitReport> InitLocked();
   Result<InternalNet> GetOrCreateInternalNetwork(store::Context& ctx);
   Result<InternalNet> CreateInternalNetwork(store::Context& ctx);
   Result<std::vector<ProxyEdgeReport>> ReconcileProxyEdges(store::Context& ctx);
@@ -271,7 +276,9 @@ class MetadataProxyHandler {
   const MdProxyConfig config_;
 
   mutable Mutex mu_;
+  mutable CondVar init_cv_;
   bool initialized_ GUARDED_BY(mu_) = false;
+  int init_running_ GUARDED_BY(mu_) = 0;
   std::string internal_net_ GUARDED_BY(mu_);
   std::string internal_subnet_ GUARDED_BY(mu_);
   std::vector<std::string> proxy_ips_ GUARDED_BY(mu_);
