@@ -393,7 +393,9 @@ Result<AdminReport> MetadataProxyHandler::ForEachRouterEdge(
   NSXV_ASSIGN_OR_RETURN(auto ctx, contexts_(true));
   NSXV_ASSIGN_OR_RETURN(const auto edges, RouterEdges(*ctx));
   AdminReport report;
-  for (const auto& [router_id, edge_id] : edges) {
+  for (const auto& entry : edges) {
+    const std::string& router_id = entry.first;
+    const std::string& edge_id = entry.second;
     AdminEdgeResult r;
     r.router_id = router_id;
     r.edge_id = edge_id;

@@ -123,6 +123,13 @@ class MdProxyTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : plugin::Router{};
   }
+  std::string MakeCert(const std::string& edge_id) {
+    auto csr = vcns_->CreateCsr(edge_id);
+    EXPECT_TRUE(csr.ok()) << csr.status().ToString();
+    auto cert = vcns_->SelfSignCsr(csr.ok() ? *csr : "");
+    EXPECT_TRUE(cert.ok()) << cert.status().ToString();
+    return cert.ok() ? *cert : "";
+  }
   int64_t Count(const std::string& sql) {
     auto db = ctx_->db();
     auto stmt = (*db)->Prepare(sql);
@@ -344,7 +351,8 @@ TEST_F(MdProxyTest, M18Fix11NovaIpChangeReconcilesMembersAndKeepsOtherFields) {
   // Give the proxy profile a clientSsl and a member weight: both must survive.
   driver::LoadBalancer lb = Lb(edge);
   auto* vs = lb.FindVirtualServer(kMetadataVseName);
-  vs->app_profile.SetClientSsl("certificate-77");
+  const std::string cert = MakeCert(edge);
+  vs->app_profile.SetClientSsl(cert);
   vs->default_pool.members[0].weight = 5;  // 10.0.0.11
   ASSERT_TRUE(vcns_->PutLoadBalancer(edge, lb).ok());
   MdProxyConfig c = TestMdConfig();
@@ -355,7 +363,7 @@ TEST_F(MdProxyTest, M18Fix11NovaIpChangeReconcilesMembersAndKeepsOtherFields) {
   driver::LoadBalancer after = Lb(edge);
   auto* vs2 = after.FindVirtualServer(kMetadataVseName);
   ASSERT_TRUE(vs2->app_profile.client_ssl.has_value());
-  EXPECT_EQ(vs2->app_profile.client_ssl->service_certificate.at(0), "certificate-77");
+  EXPECT_EQ(vs2->app_profile.client_ssl->service_certificate.at(0), cert);
   EXPECT_EQ(vs2->default_pool.members[0].weight, 5);
   // Shrinking works too.
   c.nova_metadata_ips = {"10.0.0.14"};
@@ -559,7 +567,7 @@ TEST_F(MdProxyTest, AdminStatusRedoConfigAndUpdateSecret) {
   // r2 loses a member behind our back.
   driver::LoadBalancer lb = Lb(EdgeOf(r2.id));
   lb.FindVirtualServer(kMetadataVseName)->default_pool.members.pop_back();
-  lb.FindVirtualServer(kMetadataVseName)->app_profile.SetClientSsl("certificate-9");
+  lb.FindVirtualServer(kMetadataVseName)->app_profile.SetClientSsl(MakeCert(EdgeOf(r2.id)));
   ASSERT_TRUE(vcns_->PutLoadBalancer(EdgeOf(r2.id), lb).ok());
   auto st = h->GetStatus();
   ASSERT_TRUE(st.ok()) << st.status().ToString();
