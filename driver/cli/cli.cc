@@ -1,0 +1,206 @@
+#include "driver/cli/cli.h"
+
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include "driver/cli/commands.h"
+#include "fake_nsxv/fake_cli.h"
+
+namespace nsxv::cli {
+namespace {
+
+constexpr const char* kDescription =
+    "nsxv-md: the NSX-v metadata proxy from the command line. Sets up the metadata proxy edges "
+    "(init), creates and deletes tenant routers with metadata, reports and repairs their "
+    "configuration, and checks the driver's database against the NSX manager. 'demo' runs the "
+    "whole flow on an embedded fake NSX-v manager over HTTPS and needs no configuration.";
+
+constexpr const char* kFooter =
+    "Configuration: --config FILE reads the [nsxv] and [database] sections of an nsx.ini file; "
+    "--set SECTION.OPTION=VALUE overrides one option (repeatable). [nsxv] insecure defaults to "
+    "false here (TLS verification on; upstream's default is true).\n"
+    "Output: tables by default; --json prints one JSON document on stdout.\n"
+    "Exit codes: 0 success, 1 the operation failed or check found violations, 2 usage or "
+    "configuration error.\n"
+    "Pages: docs/nsxv-md/<subcommand>.md";
+
+// Installs a logger writing to `err` for the lifetime of the object.
+class ScopedLogger {
+ public:
+  ScopedLogger(std::ostream& err, int verbose, bool quiet) : previous_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(err, /*force_flush=*/true);
+    auto logger = std::make_shared<spdlog::logger>("nsxv-md", std::move(sink));
+    logger->set_pattern("nsxv-md: %l: %v");
+    logger->set_level(quiet          ? spdlog::level::err
+                      : verbose >= 3 ? spdlog::level::trace
+                      : verbose == 2 ? spdlog::level::debug
+                      : verbose == 1 ? spdlog::level::info
+                                     : spdlog::level::warn);
+    spdlog::set_default_logger(std::move(logger));
+  }
+  ~ScopedLogger() { spdlog::set_default_logger(previous_); }
+  ScopedLogger(const ScopedLogger&) = delete;
+  ScopedLogger& operator=(const ScopedLogger&) = delete;
+
+ private:
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+void PrintJson(Session& s, int code) {
+  nlohmann::json doc = {{"command", s.command},
+                        {"ok", code == kExitOk},
+                        {"exit_code", code},
+                        {"warnings", s.warnings},
+                        {"result", s.result},
+                        {"error", s.error.empty() ? nlohmann::json() : nlohmann::json(s.error)}};
+  s.out << doc.dump(2) << "\n";
+}
+
+}  // namespace
+
+int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{kDescription, "nsxv-md"};
+  app.footer(kFooter);
+  app.fallthrough();  // global options may follow the subcommand
+  app.require_subcommand(1);
+
+  std::optional<std::string> config_file;
+  std::vector<std::string> overrides;
+  bool json = false;
+  int verbose = 0;
+  bool quiet = false;
+  app.add_option("--config", config_file, "nsx.ini file to read ([nsxv] and [database] sections)");
+  app.add_option("--set", overrides,
+                 "Override one option, SECTION.OPTION=VALUE (e.g. nsxv.retries=5, "
+                 "database.path=/tmp/md.db); repeatable, applied after --config")
+      ->allow_extra_args(false);
+  app.add_flag("--json", json, "Print one JSON document on stdout instead of tables");
+  app.add_flag("-v,--verbose", verbose, "More logging on stderr (-v info, -vv debug, -vvv trace)");
+  app.add_flag("-q,--quiet", quiet, "Log only errors (no warnings)");
+
+  DemoOptions demo;
+  CLI::App* demo_cmd = app.add_subcommand(
+      "demo",
+      "Run the main job on an embedded fake NSX-v manager (HTTPS on 127.0.0.1, self-signed "
+      "certificate, verified): metadata init with 3 proxy edges, N tenant routers with metadata "
+      "created by K workers, every invariant checked; prints a summary with timings. Needs no "
+      "configuration; --config/--set change the demo's settings (not the manager)");
+  demo_cmd->add_option("--routers", demo.routers, "Tenant routers to create")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  demo_cmd->add_option("--workers", demo.workers, "Threads creating routers")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  demo_cmd->add_flag("--keep-db", demo.keep_db,
+                     "Keep the demo's temporary database and print its path");
+
+  CLI::App* init_cmd = app.add_subcommand(
+      "init",
+      "Set up or repair the metadata proxy: the internal network and one proxy edge per "
+      "mgt_net_proxy_ips entry (validate, re-address or create), as the plugin does at start");
+
+  RouterOptions router;
+  CLI::App* router_cmd =
+      app.add_subcommand("router", "Tenant routers with metadata: create, delete, list");
+  router_cmd->require_subcommand(1);
+  CLI::App* create_cmd = router_cmd->add_subcommand(
+      "create", "Create an exclusive router (one NSX edge) and configure metadata on it");
+  create_cmd->add_option("NAME", router.name, "Router name")->required();
+  create_cmd->add_option("--tenant", router.tenant, "Tenant (project) id of the router")
+      ->capture_default_str();
+  CLI::App* delete_cmd = router_cmd->add_subcommand(
+      "delete", "Remove metadata from a router, then delete it and its edge");
+  delete_cmd->add_option("ROUTER", router.name, "Router name or id")->required();
+  CLI::App* list_cmd = router_cmd->add_subcommand(
+      "list", "List the routers of the database with their edges (reads the database only)");
+
+  CLI::App* status_cmd = app.add_subcommand(
+      "status",
+      "Show the proxy edges (with Nova member status) and whether every router edge's metadata "
+      "LB members equal the live proxy IPs; read-only (exit 1 on any problem)");
+  CLI::App* redo_cmd = app.add_subcommand(
+      "redo-config",
+      "Rewrite the metadata LB members of every router edge from the live proxy IPs");
+  CLI::App* secret_cmd = app.add_subcommand(
+      "update-secret",
+      "Recompute the X-Metadata-Provider-Signature rule of every router edge from "
+      "metadata_shared_secret (removed when unset)");
+  CLI::App* check_cmd = app.add_subcommand(
+      "check",
+      "Check the database against the NSX backend: one edge per router, proxy edges as "
+      "configured, router LB members = live proxy IPs, no orphan edges or ports (exit 1 on any "
+      "violation); read-only");
+
+  fake::FakeCliFlags fake_flags;
+  CLI::App* fake_cmd = app.add_subcommand(
+      "fake",
+      "Run the fake NSX-v manager standalone until SIGINT/SIGTERM (same flags as fake-nsxv; "
+      "--demo runs its scripted self-demo)");
+  fake::AddFakeFlags(*fake_cmd, fake_flags, /*log_flags=*/false);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e, out, err);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e, out, err);
+  } catch (const CLI::Success& e) {
+    return app.exit(e, out, err);
+  } catch (const CLI::ParseError& e) {
+    err << "nsxv-md: " << e.what() << " (see nsxv-md --help)\n";
+    return kExitUsage;
+  }
+
+  ScopedLogger logger(err, verbose, quiet);
+  Session s{out, err};
+  s.json = json;
+  if (&err == &std::cerr && isatty(STDERR_FILENO) != 0 && !quiet) s.progress = &err;
+  s.load.file = config_file;
+  s.load.overrides = overrides;
+
+  int code = kExitUsage;
+  if (*fake_cmd) {
+    // The fake prints its own output (not the JSON document).
+    return fake::RunFake(fake_flags, out, err, "nsxv-md fake");
+  } else if (*demo_cmd) {
+    s.command = "demo";
+    code = RunDemo(s, demo);
+  } else if (*init_cmd) {
+    s.command = "init";
+    code = RunInit(s);
+  } else if (*create_cmd) {
+    s.command = "router create";
+    code = RunRouterCreate(s, router);
+  } else if (*delete_cmd) {
+    s.command = "router delete";
+    code = RunRouterDelete(s, router);
+  } else if (*list_cmd) {
+    s.command = "router list";
+    code = RunRouterList(s);
+  } else if (*status_cmd) {
+    s.command = "status";
+    code = RunStatus(s);
+  } else if (*redo_cmd) {
+    s.command = "redo-config";
+    code = RunRedoConfig(s);
+  } else if (*secret_cmd) {
+    s.command = "update-secret";
+    code = RunUpdateSecret(s);
+  } else if (*check_cmd) {
+    s.command = "check";
+    code = RunCheck(s);
+  }
+  if (s.json) PrintJson(s, code);
+  return code;
+}
+
+}  // namespace nsxv::cli

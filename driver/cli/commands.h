@@ -1,0 +1,65 @@
+// Internal to nsxv-md: the state one invocation carries, and one function per subcommand. Each
+// returns the exit code, writes tables to `out` (unless --json) and fills `result` for the JSON
+// document. See cli.h for the contract.
+#pragma once
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "driver/cli/runtime.h"
+#include "driver/config/config.h"
+
+namespace nsxv::cli {
+
+struct Session {
+  std::ostream& out;
+  std::ostream& err;
+  bool json = false;
+  // Progress goes here when stderr is a terminal; nullptr otherwise.
+  std::ostream* progress = nullptr;
+  config::LoadOptions load;
+  std::string command;  // "init", "router create", ...
+  nlohmann::json result = nlohmann::json::object();
+  std::vector<std::string> warnings;
+  std::string error;
+
+  // Records `error` as the failure of the command and returns its exit code.
+  int Fail(const CommandError& error);
+  // Loads the configuration (with `base` as defaults) and logs its warnings. Exit 2 on error.
+  std::optional<CommandError> LoadConfig(config::Config* config,
+                                         const config::Config& base = config::Config());
+};
+
+struct DemoOptions {
+  int routers = 20;
+  int workers = 4;
+  bool keep_db = false;
+};
+
+struct RouterOptions {
+  std::string name;  // create: the name; delete: a name or an id
+  std::string tenant = "nsxv-md";
+};
+
+int RunDemo(Session& s, const DemoOptions& options);
+int RunInit(Session& s);
+int RunRouterCreate(Session& s, const RouterOptions& options);
+int RunRouterDelete(Session& s, const RouterOptions& options);
+int RunRouterList(Session& s);
+int RunStatus(Session& s);
+int RunRedoConfig(Session& s);
+int RunUpdateSecret(Session& s);
+int RunCheck(Session& s);
+
+// Shared pieces of the commands (commands.cc), used by the demo too.
+nlohmann::json InitReportJson(const md_proxy::InitReport& report);
+void PrintInitReport(std::ostream& out, const md_proxy::InitReport& report);
+struct CheckReport;
+nlohmann::json CheckReportJson(const CheckReport& report);
+void PrintViolations(std::ostream& out, const CheckReport& report);
+
+}  // namespace nsxv::cli
