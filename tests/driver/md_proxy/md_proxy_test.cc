@@ -652,7 +652,7 @@ Status InitOp(MdProxyTest& base, MetadataProxyHandler& h) {
 
 TEST_F(MdProxyFailMatrixTest, FailMatrixInitFresh) {
   Matrix([](MdProxyTest&) {},
-         [this](MdProxyTest& t) {
+         [](MdProxyTest& t) {
            auto& self = static_cast<MdProxyFailMatrixTest&>(t);
            self.handler = self.Handler(TestMdConfig());
            return InitOp(t, *self.handler);
