@@ -29,6 +29,9 @@ std::optional<CommandError> Prepare(Session& s, Prepared* p, bool handler, bool 
   config::Config config;
   if (auto e = s.LoadConfig(&config)) return e;
   p->runtime = std::make_unique<Runtime>(std::move(config));
+  if (handler) {
+    if (auto e = p->runtime->CheckMetadataConfig()) return e;
+  }
   if (auto e = p->runtime->Connect()) return e;
   if (auto e = p->runtime->OpenStore()) return e;
   if (!handler) return std::nullopt;

@@ -83,6 +83,11 @@ int RunDemo(Session& s, const DemoOptions& options) {
     s.warnings.push_back(w);
   }
 
+  {
+    Runtime probe(config);
+    if (auto e = probe.CheckMetadataConfig()) return s.Fail(*e);
+  }
+
   // 1. The fake manager over HTTPS on loopback with a generated certificate.
   auto start = std::chrono::steady_clock::now();
   fake::FakeOptions fake_options;

@@ -102,12 +102,18 @@ std::optional<CommandError> Runtime::OpenStore() {
   return std::nullopt;
 }
 
-std::optional<CommandError> Runtime::MakeHandler(bool read_only) {
-  md_proxy::MdProxyConfig md = config::ToMdProxyConfig(config_);
+std::optional<CommandError> Runtime::CheckMetadataConfig() const {
+  const md_proxy::MdProxyConfig md = config::ToMdProxyConfig(config_);
   if (!md.Enabled()) {
     return CommandError{2, "metadata proxy is not configured: " + md.DisabledReason()};
   }
   if (Status s = md.Validate(); !s.ok()) return CommandError{2, "[nsxv] " + s.message()};
+  return std::nullopt;
+}
+
+std::optional<CommandError> Runtime::MakeHandler(bool read_only) {
+  if (auto e = CheckMetadataConfig()) return e;
+  md_proxy::MdProxyConfig md = config::ToMdProxyConfig(config_);
   if (read_only) md.metadata_initializer = false;
   handler_ = std::make_unique<md_proxy::MetadataProxyHandler>(*vcns_, contexts_, *plugin_, *locks_,
                                                               RealClock(), std::move(md));

@@ -48,9 +48,12 @@ class Runtime {
   // Creates the database directory, opens (and migrates) the database on this thread, builds
   // the lock provider and the plugin. REQUIRES: Connect() succeeded.
   std::optional<CommandError> OpenStore();
-  // Validates the md options (exit 2 when metadata is not configured) and builds the handler.
-  // `read_only`: metadata_initializer is forced off, so Init() makes no backend or DB change
-  // and reports drift as an error instead. REQUIRES: OpenStore() succeeded.
+  // Exit 2 when metadata is not configured or its options are invalid. Call it before
+  // Connect() so that such a command changes nothing.
+  std::optional<CommandError> CheckMetadataConfig() const;
+  // Builds the handler (after CheckMetadataConfig()). `read_only`: metadata_initializer is forced
+  // off, so Init() makes no backend or DB change and reports drift as an error instead.
+  // REQUIRES: OpenStore() succeeded.
   std::optional<CommandError> MakeHandler(bool read_only);
 
   const config::Config& config() const { return config_; }

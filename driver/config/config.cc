@@ -316,8 +316,15 @@ void WarnUnknownSection(const IniFile& file, const std::string& section, Config&
     return;
   }
   for (const char* known : {"nsxv", "database"}) {
-    const size_t distance = EditDistance(Lower(section), known);
-    if (distance > 0 && distance <= 2) {
+    // A near miss: one edit, or two swapped letters. (Not two edits in general: [nsx_v3] is the
+    // NSX-T plugin's section, two edits from [nsxv].)
+    const std::string lower = Lower(section);
+    std::string sorted_lower = lower;
+    std::string sorted_known = known;
+    std::sort(sorted_lower.begin(), sorted_lower.end());
+    std::sort(sorted_known.begin(), sorted_known.end());
+    const size_t distance = EditDistance(lower, known);
+    if (distance == 1 || (distance == 2 && sorted_lower == sorted_known)) {
       config.warnings.push_back(file.name + ": unknown section [" + section +
                                 "] ignored (did you mean [" + known + "]?)");
       return;
@@ -345,9 +352,11 @@ Status ApplyFile(const IniFile& file, Config& config) {
     const std::string line = file.name + ":" + std::to_string(entry.line);
     if (def == nullptr) {
       std::string warning = line + ": unknown option [" + entry.section + "] " + entry.key;
-      if (auto closest = ClosestOption(entry.section, entry.key)) {
-        warning += " (did you mean '" + *closest + "'?)";
-      }
+      const std::optional<std::string> closest = ClosestOption(entry.section, entry.key);
+      // [DEFAULT] of a neutron configuration holds many options that are not ours: only a
+      // near miss of one we read is worth a warning there.
+      if (entry.section == "DEFAULT" && !closest) continue;
+      if (closest) warning += " (did you mean '" + *closest + "'?)";
       config.warnings.push_back(warning + "; ignored");
       continue;
     }

@@ -15,9 +15,11 @@
 // locking_coordinator_url) are accepted and type-checked; a warning says they have no effect
 // when they are set.
 //
-// Unknown options of [nsxv], [database] and [DEFAULT] are warnings naming the closest known
-// option (edit distance); other sections of a neutron configuration are ignored. An unknown
-// option in --set is an error (a typo on the command line would otherwise do nothing).
+// Unknown options of [nsxv] and [database] are warnings naming the closest known option (edit
+// distance); in [DEFAULT], which holds many neutron options, only near misses of ours are. Other
+// sections of a neutron configuration are ignored, except near misses of [nsxv] / [database] and
+// [az:*] sections (not supported), which are warnings. An unknown option in --set is an error (a
+// typo on the command line would otherwise do nothing).
 //
 // Errors: one line, kInvalidArgument (kNotFound / kPermissionDenied for an unusable file),
 // naming the option and where its value came from: "nsx.ini:12: [nsxv] retries = 'abc': not an
