@@ -63,8 +63,8 @@ bench_smoke() {
 case "${1:-}" in
   demo)
     install_packages
-    build release fake-nsxv
-    exec build/bin/fake-nsxv --demo
+    build release nsxv-md
+    exec build/bin/nsxv-md demo
     ;;
   build)
     install_packages
