@@ -163,8 +163,12 @@ Result<HttpResponse> ApiClient::CallOnce(const ApiCall& call) const {
   requests_sent_.fetch_add(1);
   Result<HttpResponse> r = transport_.Send(req);
   if (!r.ok()) {
+    // Transports name the request as "METHOD target: "; say it once, with the full URL.
+    std::string_view detail = r.error().message();
+    const std::string own_prefix = req.method + " " + req.target + ": ";
+    if (detail.starts_with(own_prefix)) detail.remove_prefix(own_prefix.size());
     Status s(r.error().code(),
-             Redact(call.method + " " + Url(call.path) + ": " + r.error().message()));
+             Redact(call.method + " " + Url(call.path) + ": " + std::string(detail)));
     spdlog::debug("edge={} op={} method={} status=none error={}", EdgeOf(call.path), call.op,
                   call.method, StatusCodeName(s.code()));
     return s;

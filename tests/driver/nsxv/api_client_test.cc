@@ -195,5 +195,13 @@ TEST_F(ApiClientFakeTest, XmlRequestsGetXmlErrorsWithTheCodeParsed) {
   EXPECT_NE(r.error().nsx_error_code(), 0);
 }
 
+TEST_F(ApiClientFakeTest, TransportErrorsNameTheRequestOnce) {
+  SetFaults(R"([{"times": 1, "fault": {"kind": "reset"}}])");
+  Result<HttpResponse> r = client_.Call({.method = "GET", .path = "/api/4.0/edges/edge-1"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), StatusCode::kConnectionReset);
+  EXPECT_EQ(r.error().message(), "GET https://fake/api/4.0/edges/edge-1: connection reset by peer");
+}
+
 }  // namespace
 }  // namespace nsxv::driver
