@@ -4,12 +4,15 @@
 // and driver); the reported time is the edge phase only (manual time). Counters: calls per edge,
 // process CPU µs per edge (client and fake together, both are in this process), edges/s.
 // The parameter sweep and its report are `nsxv-md bench` (RunBenchCommand); the same sweep runs
-// here with `--sweep=quick|full [--out=DIR] [--json] [--backend=inprocess|https]`.
+// here with `--sweep=quick|full [--out=DIR] [--json] [--backend=inprocess|https]`, and one point
+// (for profiling) with `--point --backend=B --edges=N --workers=K --latency_ms=L`.
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <string_view>
 
 #include <benchmark/benchmark.h>
+#include <nlohmann/json.hpp>
 
 #include "bench/edge_setup.h"
 
@@ -62,13 +65,24 @@ BENCHMARK_CAPTURE(BM_EdgeSetup, https, Backend::kHttps)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 
-// Runs the sweep when argv has --sweep=...; returns the exit code, or -1 to run the benchmarks.
+// Runs the sweep when argv has --sweep=... (or one point with --point); returns the exit code, or
+// -1 to run the benchmarks.
 int MaybeRunSweep(int argc, char** argv) {
   BenchCommandOptions o;
+  EdgeSetupOptions point;
   bool sweep = false;
+  bool one = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    if (arg == "--sweep=quick" || arg == "--sweep=full") {
+    if (arg == "--point") {
+      one = true;
+    } else if (arg.starts_with("--edges=")) {
+      point.edges = std::atoi(argv[i] + 8);
+    } else if (arg.starts_with("--workers=")) {
+      point.workers = std::atoi(argv[i] + 10);
+    } else if (arg.starts_with("--latency_ms=")) {
+      point.latency_ms = std::atof(argv[i] + 13);
+    } else if (arg == "--sweep=quick" || arg == "--sweep=full") {
       sweep = true;
       o.quick = arg == "--sweep=quick";
     } else if (arg.starts_with("--out=")) {
@@ -82,7 +96,21 @@ int MaybeRunSweep(int argc, char** argv) {
         return 2;
       }
       o.backends.push_back(*b);
+      point.backend = *b;
     }
+  }
+  if (one) {
+    Result<EdgeSetupResult> r = RunEdgeSetup(point);
+    if (!r.ok()) {
+      std::cerr << r.error().ToString() << "\n";
+      return 1;
+    }
+    SweepReport report;
+    report.machine = ReadMachineInfo();
+    report.options.backends = {point.backend};
+    report.results.push_back(std::move(r).value());
+    std::cout << (o.json ? ReportToJson(report).dump(2) + "\n" : ReportToMarkdown(report));
+    return 0;
   }
   if (!sweep) return -1;
   const Status s = RunBenchCommand(o, std::cout);
