@@ -12,6 +12,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "bench/edge_setup.h"
 #include "driver/cli/commands.h"
 #include "fake_nsxv/fake_cli.h"
 
@@ -140,6 +141,21 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       "configured, router LB members = live proxy IPs, no orphan edges or ports (exit 1 on any "
       "violation); read-only");
 
+  bench::BenchCommandOptions bench_opts;
+  std::vector<std::string> bench_backends;
+  CLI::App* bench_cmd = app.add_subcommand(
+      "bench",
+      "Benchmark concurrent edge setup on the embedded fake: metadata init, then N router edges "
+      "by K workers at per-call latency L, in process and over HTTPS; prints a table (or JSON) and "
+      "writes edge_setup.{json,md,svg}");
+  bench_cmd->add_flag("--quick", bench_opts.quick,
+                      "Small sweep (under 2 minutes) instead of the full one (under 15 minutes)");
+  bench_cmd->add_option("--out", bench_opts.output_dir,
+                        "Directory for edge_setup.json, .md and .svg (default: no files)");
+  bench_cmd
+      ->add_option("--backend", bench_backends, "inprocess or https; repeatable (default both)")
+      ->check(CLI::IsMember({"inprocess", "https"}));
+
   fake::FakeCliFlags fake_flags;
   CLI::App* fake_cmd = app.add_subcommand(
       "fake",
@@ -168,6 +184,18 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   s.load.overrides = overrides;
 
   int code = kExitUsage;
+  if (*bench_cmd) {
+    // The benchmark prints its own table or JSON document.
+    bench_opts.json = json;
+    for (const std::string& b : bench_backends) {
+      bench_opts.backends.push_back(b == "https" ? bench::Backend::kHttps
+                                                 : bench::Backend::kInProcess);
+    }
+    const Status st = bench::RunBenchCommand(bench_opts, out);
+    if (st.ok()) return kExitOk;
+    err << "nsxv-md bench: " << st.message() << "\n";
+    return st.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailed;
+  }
   if (*fake_cmd) {
     // The fake prints its own output (not the JSON document).
     return fake::RunFake(fake_flags, out, err, "nsxv-md fake");
