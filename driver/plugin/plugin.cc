@@ -361,8 +361,17 @@ Result<Port> Plugin::CreatePort(Context& ctx, const PortSpec& spec) {
   port.device_owner = spec.device_owner;
 
   Status s = store::RunInTransaction(ctx, [&]() -> Status {
-    port.mac_address = NewMac();
-    NSXV_RETURN_IF_ERROR(store::InsertPort(ctx, port));
+    // NewMac() draws 24 random bits, so collisions with existing ports are expected (~3 % per
+    // 1000 ports): draw again on the MAC's unique-constraint error. The failed INSERT is undone
+    // by SQLite on its own (statement rollback); the transaction stays open.
+    for (int attempt = 1;; ++attempt) {
+      port.mac_address = config_.mac_generator ? config_.mac_generator() : NewMac();
+      Status inserted = store::InsertPort(ctx, port);
+      if (inserted.ok()) break;
+      const bool mac_taken = inserted.code() == StatusCode::kAlreadyExists &&
+                             inserted.message().find("mac_address") != std::string::npos;
+      if (!mac_taken || attempt >= kMacAttempts) return inserted;
+    }
     store::SubnetFilter on_net;
     on_net.network_id = std::vector<std::string>{net.id};
     NSXV_ASSIGN_OR_RETURN(const auto subnets, store::ListSubnetRows(ctx, on_net));

@@ -30,6 +30,7 @@
 // REQUIRES: no transaction is open on the Context (calls include backend requests).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,7 +61,13 @@ struct PluginConfig {
   int maximum_tunnels_per_vnic = 20;
   // Not an nsx.ini option: how long an operation waits for a per-edge / per-router lock.
   Duration lock_timeout = std::chrono::seconds(300);
+  // Not an nsx.ini option: the MAC address generator for new ports ("fa:16:3e:xx:xx:xx").
+  // Empty: random. Tests inject one that repeats an address to exercise the collision retry.
+  std::function<std::string()> mac_generator;
 };
+
+// How many MAC addresses CreatePort draws before giving up on a unique-constraint collision.
+inline constexpr int kMacAttempts = 16;
 
 // Device owners (neutron_lib constants).
 inline constexpr const char* kDeviceOwnerRouterInterface = "network:router_interface";

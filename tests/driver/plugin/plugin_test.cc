@@ -299,6 +299,50 @@ TEST_F(PluginTest, SubnetWithAllocationsIsNotDeleted) {
 
 // ---- ports ----
 
+TEST_F(PluginTest, CreatePortDrawsAnotherMacOnCollision) {
+  std::vector<std::string> macs = {"fa:16:3e:00:00:01", "fa:16:3e:00:00:01", "fa:16:3e:00:00:02"};
+  size_t next = 0;
+  PluginConfig config = TestConfig();
+  config.mac_generator = [&] { return macs.at(next++); };
+  Reset(config);
+  const Network net = MakeNetwork();
+  MakeSubnet(net.id, "10.0.0.0/24");
+  PortSpec ps;
+  ps.network_id = net.id;
+  auto first = plugin_->CreatePort(*ctx_, ps);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->mac_address, "fa:16:3e:00:00:01");
+  auto second = plugin_->CreatePort(*ctx_, ps);  // collides once, then succeeds
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->mac_address, "fa:16:3e:00:00:02");
+  EXPECT_EQ(second->fixed_ips.size(), 1U);
+  EXPECT_EQ(next, 3U);
+  EXPECT_EQ(Count("ports"), 2);
+}
+
+TEST_F(PluginTest, CreatePortGivesUpAfterBoundedMacAttempts) {
+  int calls = 0;
+  PluginConfig config = TestConfig();
+  config.mac_generator = [&] {
+    ++calls;
+    return std::string("fa:16:3e:00:00:01");
+  };
+  Reset(config);
+  const Network net = MakeNetwork();
+  MakeSubnet(net.id, "10.0.0.0/24");
+  PortSpec ps;
+  ps.network_id = net.id;
+  ASSERT_TRUE(plugin_->CreatePort(*ctx_, ps).ok());
+  calls = 0;
+  auto again = plugin_->CreatePort(*ctx_, ps);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code(), StatusCode::kAlreadyExists);
+  EXPECT_NE(again.error().message().find("mac_address"), std::string::npos);
+  EXPECT_EQ(calls, kMacAttempts);
+  EXPECT_EQ(Count("ports"), 1);
+  EXPECT_EQ(Count("ipallocations"), 1);
+}
+
 TEST_F(PluginTest, PortsGetAddressesAndReleaseThem) {
   const Network net = MakeNetwork();
   const Subnet s = MakeSubnet(net.id, "10.0.0.0/29");  // pool .2-.6
