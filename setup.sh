@@ -58,6 +58,8 @@ bench_smoke() {
     "$b" --benchmark_min_time=0.01 --benchmark_format=console >/dev/null
     log "$(basename "$b") ok"
   done
+  log "edge-setup quick sweep (nsxv-md bench --quick; report in build/bench-report/)"
+  build/bin/nsxv-md bench --quick --out build/bench-report >/dev/null
 }
 
 case "${1:-}" in
