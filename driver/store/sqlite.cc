@@ -165,6 +165,11 @@ Result<Stmt> Db::Prepare(std::string_view sql) {
   return Stmt(this, it->second);
 }
 
+Status Db::RunCached(std::string_view sql) {
+  NSXV_ASSIGN_OR_RETURN(Stmt stmt, Prepare(sql));
+  return stmt.Run().status();
+}
+
 Status Db::Error(int rc, std::string_view what) const {
   const int ext = sqlite3_extended_errcode(db_);
   return SqliteStatus((ext & 0xff) == (rc & 0xff) ? ext : rc,
@@ -177,26 +182,27 @@ bool Db::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 Result<Transaction> Transaction::Begin(Db& db, Kind kind) {
   if (db.in_transaction()) {
-    NSXV_RETURN_IF_ERROR(db.Exec("SAVEPOINT nsxv_sp"));
+    NSXV_RETURN_IF_ERROR(db.RunCached("SAVEPOINT nsxv_sp"));
     return Transaction(&db, true);
   }
-  NSXV_RETURN_IF_ERROR(db.Exec(kind == Kind::kImmediate ? "BEGIN IMMEDIATE" : "BEGIN"));
+  NSXV_RETURN_IF_ERROR(db.RunCached(kind == Kind::kImmediate ? "BEGIN IMMEDIATE" : "BEGIN"));
   return Transaction(&db, false);
 }
 
 Transaction::~Transaction() {
   if (db_ == nullptr) return;
   if (savepoint_) {
-    (void)db_->Exec("ROLLBACK TO nsxv_sp; RELEASE nsxv_sp");
+    (void)db_->RunCached("ROLLBACK TO nsxv_sp");
+    (void)db_->RunCached("RELEASE nsxv_sp");
   } else if (db_->in_transaction()) {
-    (void)db_->Exec("ROLLBACK");
+    (void)db_->RunCached("ROLLBACK");
   }
 }
 
 Status Transaction::Commit() {
   Db* db = db_;
   if (db == nullptr) return Internal("transaction already finished");
-  Status s = db->Exec(savepoint_ ? "RELEASE nsxv_sp" : "COMMIT");
+  Status s = db->RunCached(savepoint_ ? "RELEASE nsxv_sp" : "COMMIT");
   // A failed COMMIT (e.g. SQLITE_BUSY) leaves the transaction open; the destructor rolls it back.
   if (s.ok()) db_ = nullptr;
   return s;

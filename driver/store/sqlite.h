@@ -98,6 +98,9 @@ class Db {
   Status Exec(std::string_view sql);
   // A cached prepared statement for `sql` (the text is the cache key).
   Result<Stmt> Prepare(std::string_view sql);
+  // Runs one statement without parameters through the cache (unlike Exec, which parses the text
+  // on every call); used for BEGIN/COMMIT/SAVEPOINT.
+  Status RunCached(std::string_view sql);
 
   // The current error as a Status for result code `rc`.
   Status Error(int rc, std::string_view what) const;
