@@ -888,6 +888,71 @@ Status Model::ListCertificates(std::string_view edge_id, json* out) {
   return Status::Ok();
 }
 
+namespace {
+
+Status CertificateNotFound(std::string_view certificate_id) {
+  return ObjectNotFound("Certificate " + std::string(certificate_id) + " not found.");
+}
+
+// Whether an application profile of `lb` names `certificate_id` in clientSsl.serviceCertificate.
+bool LbNamesCertificate(const json& lb, const std::string& certificate_id) {
+  const auto profiles = lb.find("applicationProfile");
+  if (profiles == lb.end() || !profiles->is_array()) return false;
+  for (const json& p : *profiles) {
+    const auto ssl = p.find("clientSsl");
+    if (ssl == p.end() || !ssl->is_object()) continue;
+    const auto certs = ssl->find("serviceCertificate");
+    if (certs == ssl->end() || !certs->is_array()) continue;
+    for (const json& c : *certs) {
+      if (c.is_string() && c.get<std::string>() == certificate_id) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+Status Model::GetCertificate(std::string_view certificate_id, json* out) {
+  const std::optional<int64_t> n = ParseId(certificate_id, "certificate");
+  if (!n) return CertificateNotFound(certificate_id);
+  MutexLock global_lock(&global_->mu);
+  const auto it = global_->data.certificates.find(*n);
+  if (it == global_->data.certificates.end()) return CertificateNotFound(certificate_id);
+  *out = CertificateJson(*n, it->second);
+  return Status::Ok();
+}
+
+Status Model::DeleteCertificate(std::string_view certificate_id) {
+  const std::optional<int64_t> n = ParseId(certificate_id, "certificate");
+  if (!n) return CertificateNotFound(certificate_id);
+  const std::string id = MakeId("certificate", *n);
+  const Env env = MakeEnv(clock_, options_, global_.get());
+  ReaderLock reg(&registry_mu_);
+  std::string scope;
+  {
+    MutexLock global_lock(&global_->mu);
+    const auto it = global_->data.certificates.find(*n);
+    if (it == global_->data.certificates.end()) return CertificateNotFound(certificate_id);
+    scope = it->second.scope;
+  }
+  // Erases the certificate if it is still there (a concurrent delete may have won).
+  auto erase = [&]() -> Status {
+    MutexLock global_lock(&global_->mu);
+    if (global_->data.certificates.erase(*n) == 0) return CertificateNotFound(certificate_id);
+    return Status::Ok();
+  };
+  Result<EdgeState*> found = FindEdge(scope);
+  if (!found.ok()) return erase();  // the scope edge is gone; so is its truststore
+  EdgeState* e = *found;
+  MutexLock lock(&e->mu);
+  // An edge a failed job just removed took its truststore with it: erase() answers 404.
+  if (Touch(e, env, &pending_removals_).ok() && LbNamesCertificate(e->data.load_balancer, id)) {
+    return BadRequest(nsx_code::kCertificateInUse,
+                      "Certificate " + id + " is in use by the load balancer of " + e->id + ".");
+  }
+  return erase();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Virtual wires and spoofguard.
 

@@ -150,6 +150,12 @@ class Model {
   Status UploadCertificate(std::string_view edge_id, const nlohmann::json& body,
                            nlohmann::json* out) EXCLUDES(registry_mu_);
   Status ListCertificates(std::string_view edge_id, nlohmann::json* out) EXCLUDES(registry_mu_);
+  // *out is the certificate document; 404 (202) for an unknown id.
+  Status GetCertificate(std::string_view certificate_id, nlohmann::json* out)
+      EXCLUDES(registry_mu_);
+  // 404 (202) for an unknown id; 400 kCertificateInUse while the LB of the certificate's scope
+  // edge names it in an application profile's clientSsl.serviceCertificate.
+  Status DeleteCertificate(std::string_view certificate_id) EXCLUDES(registry_mu_);
 
   // --- Virtual wires and spoofguard (§1.19-§1.22) ---
   Result<std::string> CreateVirtualWire(std::string_view scope_id, std::string_view xml_body)

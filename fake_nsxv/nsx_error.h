@@ -23,6 +23,8 @@ inline constexpr int kCertificateNotFound = 202;  // core-services object not fo
 inline constexpr int kUnknownRoute = 100046;      // answered for unknown URIs
 inline constexpr int kInvalidValue = 10004;       // [UNVERIFIED] value out of range or not allowed
 inline constexpr int kLbReferenceNotFound = 14010;  // [UNVERIFIED] LB id reference unresolved
+// [UNVERIFIED] DELETE of a truststore certificate an edge LB's clientSsl still names
+inline constexpr int kCertificateInUse = 14011;
 }  // namespace nsx_code
 
 struct NsxError {

@@ -34,6 +34,8 @@ enum class Op {
   kSignCsr,
   kUploadCertificate,
   kListCertificates,
+  kGetCertificate,
+  kDeleteCertificate,
   kCreateVirtualWire,
   kDeleteVirtualWire,
   kCreateSpoofguard,
@@ -71,6 +73,8 @@ constexpr Route kRoutes[] = {
     {"PUT", "/api/2.0/services/truststore/csr/{csrId}", Op::kSignCsr},
     {"POST", "/api/2.0/services/truststore/certificate/{edgeId}", Op::kUploadCertificate},
     {"GET", "/api/2.0/services/truststore/certificate/scope/{edgeId}", Op::kListCertificates},
+    {"GET", "/api/2.0/services/truststore/certificate/{certificateId}", Op::kGetCertificate},
+    {"DELETE", "/api/2.0/services/truststore/certificate/{certificateId}", Op::kDeleteCertificate},
     {"POST", "/api/2.0/vdn/scopes/{scopeId}/virtualwires", Op::kCreateVirtualWire},
     {"DELETE", "/api/2.0/vdn/virtualwires/{virtualWireId}", Op::kDeleteVirtualWire},
     {"POST", "/api/4.0/services/spoofguard/policies", Op::kCreateSpoofguard, true},
@@ -359,6 +363,10 @@ Routed Router::Handle(const HttpRequest& request, const RequestOptions& options)
           [&](const json& body) { return reply(model_.UploadCertificate(p[0], body, &out), 200); });
     case Op::kListCertificates:
       return reply(model_.ListCertificates(p[0], &out), 200);
+    case Op::kGetCertificate:
+      return reply(model_.GetCertificate(p[0], &out), 200);
+    case Op::kDeleteCertificate:
+      return reply(model_.DeleteCertificate(p[0]), 204);
     case Op::kCreateVirtualWire: {
       Result<std::string> wire = model_.CreateVirtualWire(p[0], request.body);
       if (!wire.ok()) return Error(request, wire.error());

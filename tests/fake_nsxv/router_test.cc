@@ -530,5 +530,65 @@ TEST(RouterStaticTest, EdgeIdOf) {
   EXPECT_EQ(Router::EdgeIdOf("/api/2.0/vdn/virtualwires/virtualwire-1"), std::nullopt);
 }
 
+TEST_F(RouterTest, TruststoreCertificateGetAndDelete) {
+  const std::string id = Deploy("rtr");
+  ASSERT_EQ(Send("POST", "/api/2.0/services/truststore/csr/" + id, kCsrXml).response.status, 201);
+  ASSERT_EQ(Send("PUT", "/api/2.0/services/truststore/csr/csr-1?noOfDays=3650").response.status,
+            200);
+  const Routed got = Send("GET", "/api/2.0/services/truststore/certificate/certificate-1");
+  ASSERT_EQ(got.response.status, 200) << got.response.body;
+  EXPECT_EQ(Body(got)["objectId"], "certificate-1");
+  EXPECT_EQ(Body(got)["scopeId"], id);
+
+  const Routed del = Send("DELETE", "/api/2.0/services/truststore/certificate/certificate-1");
+  EXPECT_EQ(del.response.status, 204) << del.response.body;
+  EXPECT_TRUE(del.response.body.empty());
+  const Routed list = Send("GET", "/api/2.0/services/truststore/certificate/scope/" + id);
+  EXPECT_EQ(Body(list)["certificates"].size(), 0u);
+
+  for (const char* gone : {"certificate-1", "certificate-9", "csr-1", "nonsense"}) {
+    const std::string path = std::string("/api/2.0/services/truststore/certificate/") + gone;
+    const Routed again = Send("DELETE", path);
+    EXPECT_EQ(again.response.status, 404) << gone;
+    EXPECT_EQ(ErrorCode(again), nsx_code::kObjectNotFound) << gone;
+    EXPECT_EQ(Body(again)["moduleName"], "core-services") << gone;
+    EXPECT_EQ(Send("GET", path).response.status, 404) << gone;
+  }
+  EXPECT_EQ(Send("PATCH", "/api/2.0/services/truststore/certificate/certificate-1")
+                .response.headers.Get("Allow"),
+            "POST, GET, DELETE");
+}
+
+TEST_F(RouterTest, TruststoreCertificateInUseIsNotDeleted) {
+  const std::string id = Deploy("rtr");
+  Send("POST", "/api/2.0/services/truststore/csr/" + id, kCsrXml);
+  Send("PUT", "/api/2.0/services/truststore/csr/csr-1?noOfDays=3650");
+  json lb = json::parse(kProxyLb);
+  lb["applicationProfile"][0]["clientSsl"] = {{"clientAuth", "ignore"},
+                                              {"serviceCertificate", {"certificate-1"}}};
+  const std::string lb_path = "/api/4.0/edges/" + id + "/loadbalancer/config";
+  ASSERT_EQ(Send("PUT", lb_path, lb.dump()).response.status, 204);
+
+  const json before = model_.Dump();
+  const Routed in_use = Send("DELETE", "/api/2.0/services/truststore/certificate/certificate-1");
+  EXPECT_EQ(in_use.response.status, 400);
+  EXPECT_EQ(ErrorCode(in_use), nsx_code::kCertificateInUse);
+  EXPECT_EQ(model_.Dump(), before);
+
+  // Once the LB stops naming it the certificate goes; the ids continue after Dump/Load.
+  lb["applicationProfile"][0].erase("clientSsl");
+  ASSERT_EQ(Send("PUT", lb_path, lb.dump()).response.status, 204);
+  EXPECT_EQ(
+      Send("DELETE", "/api/2.0/services/truststore/certificate/certificate-1").response.status,
+      204);
+  const json after = model_.Dump();
+  EXPECT_TRUE(after["certificates"].empty());
+  ASSERT_TRUE(model_.Load(after).ok());
+  EXPECT_EQ(model_.Dump(), after);
+  Send("POST", "/api/2.0/services/truststore/csr/" + id, kCsrXml);
+  const Routed next = Send("PUT", "/api/2.0/services/truststore/csr/csr-2?noOfDays=30");
+  EXPECT_EQ(Body(next)["objectId"], "certificate-2");
+}
+
 }  // namespace
 }  // namespace nsxv::fake
