@@ -1,6 +1,8 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -250,6 +252,30 @@ TEST(EdgeVnicBindingTest, InitCreatesNineVnicsOfTTunnels) {
   EXPECT_EQ(*CountEdgeVnicBindings(*ctx, "edge-1"), 180);
   ASSERT_TRUE(InitEdgeVnicBinding(*ctx, "edge-2", 500).ok());  // out of range: 10
   EXPECT_EQ(*CountEdgeVnicBindings(*ctx, "edge-2"), 90);
+}
+
+TEST(EdgeVnicBindingTest, InitLaysOutTunnelsPerVnic) {
+  auto ctx = Memory();
+  ASSERT_TRUE(InitEdgeVnicBinding(*ctx, "edge-1", 3).ok());
+  auto db = ctx->db();
+  ASSERT_TRUE(db.ok());
+  auto stmt = (*db)->Prepare(
+      "SELECT vnic_index, tunnel_index, network_id IS NULL FROM nsxv_edge_vnic_bindings "
+      "WHERE edge_id = ? ORDER BY tunnel_index");
+  ASSERT_TRUE(stmt.ok());
+  stmt->Bind(1, "edge-1");
+  std::vector<std::pair<int64_t, int64_t>> got;
+  while (*stmt->Step()) {
+    EXPECT_TRUE(stmt->Bool(2));
+    got.emplace_back(stmt->Int(0), stmt->Int(1));
+  }
+  std::vector<std::pair<int64_t, int64_t>> want;
+  for (int vnic = 1; vnic < kMaxVnicNum; ++vnic) {
+    for (int tunnel = (vnic - 1) * 3 + 1; tunnel <= vnic * 3; ++tunnel) {
+      want.emplace_back(vnic, tunnel);
+    }
+  }
+  EXPECT_EQ(got, want);
 }
 
 TEST(EdgeVnicBindingTest, AllocateIsDeterministicAndExhausts) {
