@@ -37,6 +37,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "driver/common/clock.h"
@@ -268,12 +269,21 @@ class MetadataProxyHandler {
       const std::function<Result<bool>(const std::string& edge_id, driver::LoadBalancer& lb,
                                        driver::LbVirtualServer& vs)>& edit);
 
+  // The admin Context of the calling thread for ConfigureRouterEdge, opened on first use and kept
+  // for later calls on the same thread (opening a connection costs a schema load and PRAGMAs).
+  // Each Context is only ever used by the thread that opened it (the per-thread Context rule);
+  // every transaction on it is scoped, so it never carries one into the next call.
+  Result<store::Context*> ThreadAdminContext();
+
   const driver::Vcns& vcns_;
   const ContextFactory contexts_;
   plugin::Plugin& plugin_;
   locking::LockProvider& locks_;
   Clock& clock_;
   const MdProxyConfig config_;
+
+  Mutex admin_mu_;
+  std::map<std::thread::id, std::unique_ptr<store::Context>> admin_contexts_ GUARDED_BY(admin_mu_);
 
   mutable Mutex mu_;
   mutable CondVar init_cv_;

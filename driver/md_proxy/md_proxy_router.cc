@@ -115,6 +115,20 @@ Result<std::string> MetadataProxyHandler::EnsureCertificate(const std::string& e
   return cert_id;
 }
 
+Result<store::Context*> MetadataProxyHandler::ThreadAdminContext() {
+  const std::thread::id self = std::this_thread::get_id();
+  {
+    MutexLock l(&admin_mu_);
+    auto it = admin_contexts_.find(self);
+    if (it != admin_contexts_.end()) return it->second.get();
+  }
+  NSXV_ASSIGN_OR_RETURN(auto opened, contexts_(true));
+  store::Context* raw = opened.get();
+  MutexLock l(&admin_mu_);
+  admin_contexts_[self] = std::move(opened);
+  return raw;
+}
+
 Status MetadataProxyHandler::ConfigureRouterEdge(store::Context& ctx,
                                                  const std::string& router_id) {
   std::string net_id;
@@ -128,8 +142,9 @@ Status MetadataProxyHandler::ConfigureRouterEdge(store::Context& ctx,
     proxy_ips = proxy_ips_;
   }
   NSXV_RETURN_IF_ERROR(ctx.CheckThread());
-  // Upstream ef81e5b56: the md port is made with a fresh admin context (on this thread).
-  NSXV_ASSIGN_OR_RETURN(auto admin, contexts_(true));
+  // Upstream ef81e5b56: the md port is made with an admin context of its own (on this thread), not
+  // inside the caller's transaction; it is this thread's cached admin connection.
+  NSXV_ASSIGN_OR_RETURN(store::Context * admin, ThreadAdminContext());
   NSXV_ASSIGN_OR_RETURN(const auto binding, store::GetRouterBinding(*admin, router_id));
   if (!binding || !binding->edge_id || binding->status != store::kStatusActive) {
     return Status(StatusCode::kFailedPrecondition, "router " + router_id + " has no active edge");
