@@ -387,6 +387,17 @@ Result<std::string> Vcns::UploadCertificate(std::string_view edge_id, std::strin
   return DecodeAnswer<std::string>(client_, call, r, DecodeUploadedCertificateId);
 }
 
+Status Vcns::DeleteCertificate(std::string_view certificate_id) const {
+  Status s =
+      client_
+          .Call(MakeCall("DELETE",
+                         "/api/2.0/services/truststore/certificate/" + std::string(certificate_id),
+                         "", WritePolicy(), "delete_certificate"))
+          .status();
+  if (s.code() == StatusCode::kNotFound) return Status::Ok();  // already gone
+  return s;
+}
+
 // ---- Virtual wires ----
 
 Result<std::string> Vcns::CreateVirtualWire(std::string_view vdn_scope_id,

@@ -23,6 +23,7 @@
 //    list either), so a possibly applied create is reported to the caller instead;
 //  - CreateCsr and UploadCertificate create a truststore object per call and have no lookup:
 //    only the universal 409 is retried.
+//  - DeleteCertificate is an idempotent DELETE (retries 503 and 409; a 404 is success).
 //
 // Thread-safe: a Vcns holds no mutable state; one instance is shared by many threads (the
 // ApiClient, Transport and Clock are thread-safe).
@@ -108,6 +109,9 @@ class Vcns {
   // kInvalidArgument (2016 sent null when the file could not be read).
   Result<std::string> UploadCertificate(std::string_view edge_id, std::string_view pem_encoding,
                                         std::string_view private_key) const;
+  // DELETE .../truststore/certificate/{certificateId} (idempotent write policy); a 404 counts as
+  // success. A certificate an edge LB still names is refused by the manager (400).
+  Status DeleteCertificate(std::string_view certificate_id) const;
 
   // ---- Virtual wires (§1.19, §1.20) ----
   // POST (XML) .../vdn/scopes/{scope}/virtualwires; the raw body is the wire id.

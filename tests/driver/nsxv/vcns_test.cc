@@ -502,5 +502,54 @@ TEST_F(VcnsTest, ListEdgesFailMatrix) {
   }
 }
 
+TEST_F(VcnsTest, DeleteCertificateIsIdempotentAndRetries503) {
+  const std::string id = MustDeploy("r");
+  Result<std::string> cert = vcns_->SelfSignCsr(*vcns_->CreateCsr(id));
+  ASSERT_TRUE(cert.ok()) << cert.status().ToString();
+  SetFaults(
+      R"([{"method": "DELETE", "times": 2, "fault": {"kind": "http_error", "status": 503}}])");
+  const uint64_t before = Calls();
+  ASSERT_TRUE(vcns_->DeleteCertificate(*cert).ok());
+  EXPECT_EQ(Calls() - before, 3U);
+  EXPECT_TRUE(manager_->model().Dump()["certificates"].empty());
+  SetFaults("[]");
+  EXPECT_TRUE(vcns_->DeleteCertificate(*cert).ok());  // 404 counts as success
+  EXPECT_TRUE(vcns_->DeleteCertificate("certificate-77").ok());
+}
+
+TEST_F(VcnsTest, DeleteCertificateInUseAndOtherErrorsAreReported) {
+  const std::string id = MustDeploy("r");
+  Result<std::string> cert = vcns_->SelfSignCsr(*vcns_->CreateCsr(id));
+  ASSERT_TRUE(cert.ok()) << cert.status().ToString();
+  MetadataLbSpec spec;
+  spec.edge_id = id;
+  spec.vip = "169.254.169.254";
+  spec.vip_port = 80;
+  spec.member_port = 8775;
+  spec.member_ips = {"169.254.128.3"};
+  spec.insecure = false;
+  spec.certificate_id = *cert;
+  ASSERT_TRUE(vcns_->PutLoadBalancer(id, MakeMetadataLoadBalancer(spec)).ok());
+  const Status in_use = vcns_->DeleteCertificate(*cert);
+  EXPECT_EQ(in_use.code(), StatusCode::kInvalidArgument) << in_use.ToString();
+  EXPECT_EQ(in_use.http_status(), 400);
+  EXPECT_EQ(manager_->model().Dump()["certificates"].size(), 1U);
+
+  // A 500 is reported, not retried; a transport error is not blindly repeated either.
+  ASSERT_TRUE(vcns_->PutLoadBalancer(id, LoadBalancer{}).ok());
+  SetFaults(
+      R"([{"method": "DELETE", "times": 1, "fault": {"kind": "http_error", "status": 500}}])");
+  uint64_t before = Calls();
+  EXPECT_FALSE(vcns_->DeleteCertificate(*cert).ok());
+  EXPECT_EQ(Calls() - before, 1U);
+  SetFaults(R"([{"method": "DELETE", "times": 1, "fault": {"kind": "reset"}}])");
+  before = Calls();
+  EXPECT_FALSE(vcns_->DeleteCertificate(*cert).ok());
+  EXPECT_EQ(Calls() - before, 1U);
+  SetFaults("[]");
+  EXPECT_TRUE(vcns_->DeleteCertificate(*cert).ok());
+  EXPECT_TRUE(manager_->model().Dump()["certificates"].empty());
+}
+
 }  // namespace
 }  // namespace nsxv::driver
