@@ -18,8 +18,8 @@
 //  - A re-addressed proxy edge keeps its DB row (old IP) until the new address is applied.
 //  - Member order, proxy IP order and so the LB documents are deterministic (sorted IPs).
 //  - ConfigureRouterEdge reuses the edge's metadata certificate (HTTPS mode) instead of creating
-//    one per call; CleanupRouterEdge removes every md port of the router and deconfigures the
-//    md virtual server and inter-edge interface of the edge.
+//    one per call; CleanupRouterEdge removes every md port of the router, deconfigures the
+//    md virtual server and inter-edge interface of the edge and deletes its md certificate.
 //
 // Threading: a MetadataProxyHandler is thread-safe. Init() runs its per-edge work on a bounded
 // pool of max_init_threads threads; each task opens its own store::Context through the
@@ -209,8 +209,9 @@ class MetadataProxyHandler {
   // after the port was created removes the port again. REQUIRES: Init() succeeded.
   Status ConfigureRouterEdge(store::Context& ctx, const std::string& router_id);
   // M26, fixed: deletes every md port of the router, removes the md virtual server from the
-  // edge's LB (other virtual servers are kept), frees the inter-edge vnic and forgets the edge's
-  // certificate. A missing edge or binding is not an error (nothing left to deconfigure).
+  // edge's LB (other virtual servers are kept), frees the inter-edge vnic and then deletes the
+  // edge's md certificate from the truststore (a failed delete is returned; a rerun retries it).
+  // A missing edge or binding is not an error (nothing left to deconfigure).
   Status CleanupRouterEdge(store::Context& ctx, const std::string& router_id);
 
   // The exclusive driver's create_router with allow_metadata: creates the router, then

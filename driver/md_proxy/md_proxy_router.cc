@@ -2,6 +2,7 @@
 // and of the metadata admin utilities (vmware_nsx/shell/admin/plugins/nsxv/resources/metadata.py).
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -73,8 +74,8 @@ bool IsNotFound(const Status& s) { return s.code() == StatusCode::kNotFound; }
 }  // namespace
 
 // M23, fixed (§4.4 #20, #22): one certificate per edge, reused: the one this handler made for the
-// edge, else the one the edge's md virtual server already serves. Vcns has no truststore list or
-// delete call, so certificates are tracked here and by the LB document itself.
+// edge, else the one the edge's md virtual server already serves. Certificates are tracked here
+// and by the LB document itself; CleanupRouterEdge deletes the tracked one.
 Result<std::string> MetadataProxyHandler::EnsureCertificate(const std::string& edge_id,
                                                             const driver::LoadBalancer* current) {
   {
@@ -230,7 +231,14 @@ Status MetadataProxyHandler::DeconfigureEdge(store::Context& admin, const std::s
     auto lb = vcns_.GetLoadBalancer(edge_id);
     if (!lb.ok() && !IsNotFound(lb.error()))
       return Annotate(lb.error(), "reading LB of " + edge_id);
-    if (lb.ok() && lb->FindVirtualServer(kMetadataVseName) != nullptr) {
+    const driver::LbVirtualServer* vs = lb.ok() ? lb->FindVirtualServer(kMetadataVseName) : nullptr;
+    if (vs != nullptr) {
+      if (vs->app_profile.client_ssl && !vs->app_profile.client_ssl->service_certificate.empty()) {
+        // Track the certificate the md VS serves (e.g. made before a restart) so that
+        // CleanupRouterEdge deletes it once the VS is gone.
+        MutexLock l(&mu_);
+        certificates_.emplace(edge_id, vs->app_profile.client_ssl->service_certificate.front());
+      }
       driver::LoadBalancer desired = *lb;
       desired.RemoveVirtualServer(kMetadataVseName);
       Status put = vcns_.PutLoadBalancer(edge_id, desired);
@@ -250,7 +258,8 @@ Status MetadataProxyHandler::DeconfigureEdge(store::Context& admin, const std::s
   return store::FreeEdgeVnicByNetwork(admin, edge_id, internal_net);
 }
 
-// M26, fixed (§4.4 #7): every md port, the md virtual server and the inter-edge vnic.
+// M26, fixed (§4.4 #7): every md port, the md virtual server, the inter-edge vnic and the
+// edge's md certificate (issue 5).
 Status MetadataProxyHandler::CleanupRouterEdge(store::Context& ctx, const std::string& router_id) {
   NSXV_RETURN_IF_ERROR(ctx.CheckThread());
   NSXV_ASSIGN_OR_RETURN(auto admin, contexts_(true));
@@ -261,6 +270,20 @@ Status MetadataProxyHandler::CleanupRouterEdge(store::Context& ctx, const std::s
   if (binding && binding->edge_id) {
     NSXV_ASSIGN_OR_RETURN(auto lock, locks_.Acquire(locking::EdgeLockName(*binding->edge_id)));
     NSXV_RETURN_IF_ERROR(DeconfigureEdge(*admin, *binding->edge_id, *net, /*remove_vs=*/true));
+    // Issue 5: no md VS names the edge's certificate any more; remove it from the truststore.
+    // The tracking entry stays until the DELETE succeeded, so a rerun converges.
+    std::optional<std::string> cert;
+    {
+      MutexLock l(&mu_);
+      auto it = certificates_.find(*binding->edge_id);
+      if (it != certificates_.end()) cert = it->second;
+    }
+    if (cert) {
+      NSXV_RETURN_IF_ERROR(Annotate(vcns_.DeleteCertificate(*cert),
+                                    "deleting certificate " + *cert + " of " + *binding->edge_id));
+      MutexLock l(&mu_);
+      certificates_.erase(*binding->edge_id);
+    }
   }
   store::PortFilter pf;
   pf.network_id = std::vector<std::string>{*net};

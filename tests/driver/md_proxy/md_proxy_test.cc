@@ -791,5 +791,87 @@ TEST_F(MdProxyTest, ConcurrencyInitWith20ProxiesAnd8WorkersWhile50RoutersAreCrea
   ExpectInvariants();
 }
 
+// ---- issue 5: certificates are reused per edge and removed on cleanup ----
+
+std::vector<std::string> CertificatesOn(const json& dump, const std::string& edge) {
+  std::vector<std::string> ids;
+  for (const json& c : dump["certificates"]) {
+    if (c["scope"] == edge) ids.push_back(c["id"].get<std::string>());
+  }
+  return ids;
+}
+
+MdProxyConfig HttpsConfig() {
+  MdProxyConfig c = TestMdConfig();
+  c.metadata_insecure = false;
+  return c;
+}
+
+TEST_F(MdProxyTest, Issue5CertificateIsReusedAndDeletedOnCleanup) {
+  auto h = Handler(HttpsConfig());
+  MustInit(*h);
+  const plugin::Router router = NewRouter(*h, "r1");
+  const std::string edge = EdgeOf(router.id);
+  const std::vector<std::string> first = CertificatesOn(Dump(), edge);
+  ASSERT_EQ(first.size(), 1U);
+  ASSERT_TRUE(h->ConfigureRouterEdge(*ctx_, router.id).ok());
+  EXPECT_EQ(CertificatesOn(Dump(), edge), first) << "configure twice reuses one certificate";
+
+  ASSERT_TRUE(h->CleanupRouterEdge(*ctx_, router.id).ok());
+  EXPECT_TRUE(CertificatesOn(Dump(), edge).empty()) << "cleanup deletes the certificate";
+  EXPECT_EQ(Lb(edge).FindVirtualServer(kMetadataVseName), nullptr);
+  ASSERT_TRUE(h->CleanupRouterEdge(*ctx_, router.id).ok()) << "a second cleanup is a no-op";
+
+  ASSERT_TRUE(h->ConfigureRouterEdge(*ctx_, router.id).ok());
+  const std::vector<std::string> second = CertificatesOn(Dump(), edge);
+  ASSERT_EQ(second.size(), 1U);
+  EXPECT_NE(second, first) << "configure after cleanup makes a new certificate";
+  EXPECT_EQ(Lb(edge)
+                .FindVirtualServer(kMetadataVseName)
+                ->app_profile.client_ssl->service_certificate.at(0),
+            second[0]);
+  ASSERT_TRUE(h->DeleteRouterWithMetadata(*ctx_, router.id).ok());
+  EXPECT_TRUE(Dump()["certificates"].empty());
+  ExpectInvariants();
+}
+
+TEST_F(MdProxyTest, Issue5CleanupAfterRestartDeletesTheCertificateTheLbServes) {
+  auto h = Handler(HttpsConfig());
+  MustInit(*h);
+  const plugin::Router router = NewRouter(*h, "r1");
+  const std::string edge = EdgeOf(router.id);
+  ASSERT_EQ(CertificatesOn(Dump(), edge).size(), 1U);
+  auto h2 = Handler(HttpsConfig());  // a restart: no tracking in memory
+  MustInit(*h2);
+  ASSERT_TRUE(h2->CleanupRouterEdge(*ctx_, router.id).ok());
+  EXPECT_TRUE(CertificatesOn(Dump(), edge).empty());
+}
+
+TEST_F(MdProxyTest, Issue5FailedCertificateDeleteIsReportedAndARerunConverges) {
+  auto h = Handler(HttpsConfig());
+  MustInit(*h);
+  const plugin::Router router = NewRouter(*h, "r1");
+  const std::string edge = EdgeOf(router.id);
+  const std::vector<std::string> certs = CertificatesOn(Dump(), edge);
+  ASSERT_EQ(certs.size(), 1U);
+  for (const char* fault : {R"({"kind": "http_error", "status": 500})",
+                            R"({"kind": "http_error", "status": 503})", R"({"kind": "reset"})"}) {
+    SCOPED_TRACE(fault);
+    // The 503 rule fires more often than the client retries, so every kind fails the cleanup.
+    SetFaults(std::string(R"([{"method": "DELETE", "path": "/api/2.0/services/truststore/)") +
+              R"(certificate/)" + certs[0] + R"(", "times": 10, "fault": )" + fault + "}]");
+    const Status failed = h->CleanupRouterEdge(*ctx_, router.id);
+    EXPECT_FALSE(failed.ok());
+    EXPECT_NE(failed.message().find(certs[0]), std::string::npos) << failed.ToString();
+    EXPECT_EQ(CertificatesOn(Dump(), edge), certs);
+    EXPECT_EQ(Lb(edge).FindVirtualServer(kMetadataVseName), nullptr);
+  }
+  ClearFaults();
+  ASSERT_TRUE(h->CleanupRouterEdge(*ctx_, router.id).ok());
+  EXPECT_TRUE(Dump()["certificates"].empty());
+  ASSERT_TRUE(h->DeleteRouterWithMetadata(*ctx_, router.id).ok());
+  ExpectInvariants();
+}
+
 }  // namespace
 }  // namespace nsxv::md_proxy
