@@ -276,14 +276,25 @@ Result<std::vector<PortRow>> ListPortRows(Context& ctx, const PortFilter& f) {
   NSXV_ASSIGN_OR_RETURN(Db * db, ctx.db());
   std::vector<PortRow> out;
   {
-    NSXV_ASSIGN_OR_RETURN(
-        Stmt stmt,
-        db->Prepare(std::string(kPortSelect) + "WHERE " + NSXV_IN_LIST("id", 1) + " AND " +
-                    NSXV_IN_LIST("network_id", 2) + " AND " + NSXV_IN_LIST("device_id", 3) +
-                    " AND " + NSXV_IN_LIST("device_owner", 4) +
-                    " AND (?5 IS NULL OR tenant_id = ?5) ORDER BY rowid"));
-    stmt.BindAll(JsonList(f.id), JsonList(f.network_id), JsonList(f.device_id),
-                 JsonList(f.device_owner), f.tenant_id);
+    // Only the filters that are set go into the WHERE clause: `?n IS NULL OR col IN (...)` keeps
+    // SQLite from using the ports_device / network indexes. At most 32 variants are cached.
+    std::string sql = std::string(kPortSelect) + "WHERE 1";
+    const std::pair<const char*, const std::optional<std::vector<std::string>>*> lists[] = {
+        {"id", &f.id},
+        {"network_id", &f.network_id},
+        {"device_id", &f.device_id},
+        {"device_owner", &f.device_owner}};
+    for (const auto& [col, values] : lists) {
+      if (*values) sql += std::string(" AND ") + col + " IN (SELECT value FROM json_each(?))";
+    }
+    if (f.tenant_id) sql += " AND tenant_id = ?";
+    sql += " ORDER BY rowid";
+    NSXV_ASSIGN_OR_RETURN(Stmt stmt, db->Prepare(sql));
+    int index = 0;
+    for (const auto& [col, values] : lists) {
+      if (*values) stmt.Bind(++index, *JsonList(*values));
+    }
+    if (f.tenant_id) stmt.Bind(++index, *f.tenant_id);
     NSXV_ASSIGN_OR_RETURN(out, ReadAll<PortRow>(stmt, ReadPort));
   }
   for (PortRow& p : out) NSXV_RETURN_IF_ERROR(LoadFixedIps(*db, p));
