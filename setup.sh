@@ -17,6 +17,9 @@ CONCURRENCY_FILTER='*Concurren*:*Https*:*Server*:*Threads*'
 
 log() { printf '== %s\n' "$*" >&2; }
 
+# ccache: paths relative to the checkout, so a fresh clone elsewhere (CI) hits the cache.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
+
 install_packages() {
   local missing=()
   for p in "${PACKAGES[@]}"; do
