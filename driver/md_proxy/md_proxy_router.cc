@@ -94,6 +94,16 @@ Result<std::string> MetadataProxyHandler::EnsureCertificate(const std::string& e
       }
     }
   }
+  // A CSR sign or upload whose reply was lost (or a crash before the LB PUT) leaves a certificate
+  // in the edge's truststore that nothing tracks. The md proxy is the only truststore user on a
+  // router edge, so a certificate already scoped to the edge is that one: adopt it instead of
+  // creating a second (one certificate per edge; CleanupRouterEdge deletes the tracked one).
+  NSXV_ASSIGN_OR_RETURN(const std::vector<std::string> existing, vcns_.ListCertificateIds(edge_id));
+  if (!existing.empty()) {
+    MutexLock l(&mu_);
+    certificates_[edge_id] = existing.front();
+    return existing.front();
+  }
   std::string cert_id;
   if (config_.metadata_nova_client_cert.empty() && config_.metadata_nova_client_priv_key.empty()) {
     NSXV_ASSIGN_OR_RETURN(const std::string csr, vcns_.CreateCsr(edge_id));

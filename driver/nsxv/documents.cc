@@ -397,6 +397,21 @@ Result<std::string> DecodeUploadedCertificateId(std::string_view body) {
   return id;
 }
 
+Result<std::vector<std::string>> DecodeCertificateIds(std::string_view body) {
+  NSXV_ASSIGN_OR_RETURN(json v, ParseJsonBody(body, "certificates"));
+  ObjectReader r(v, "certificates");
+  std::vector<std::string> ids;
+  NSXV_TRY(r.Objects("certificates", false, false,
+                     [&](size_t, const json& e, const std::string& where) -> Status {
+                       ObjectReader cr(e, where);
+                       std::string id;
+                       NSXV_TRY(cr.String("objectId", &id));
+                       if (!id.empty()) ids.push_back(std::move(id));
+                       return Status::Ok();
+                     }));
+  return ids;
+}
+
 std::string EncodeCertificateUpload(std::string_view pem_encoding, std::string_view private_key) {
   return Dump(json{{"pemEncoding", pem_encoding}, {"privateKey", private_key}});
 }

@@ -281,6 +281,8 @@ std::string EncodeCsrXml(const CsrSpec& spec);
 Result<std::string> DecodeSelfSignedCertificateId(std::string_view body);
 // certificates[0].objectId of an upload answer (§1.18).
 Result<std::string> DecodeUploadedCertificateId(std::string_view body);
+// GET .../truststore/certificate/scope/{edgeId}: the objectIds of `certificates`, in order.
+Result<std::vector<std::string>> DecodeCertificateIds(std::string_view body);
 // {"pemEncoding": ..., "privateKey": ...}.
 std::string EncodeCertificateUpload(std::string_view pem_encoding, std::string_view private_key);
 

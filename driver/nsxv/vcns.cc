@@ -387,6 +387,13 @@ Result<std::string> Vcns::UploadCertificate(std::string_view edge_id, std::strin
   return DecodeAnswer<std::string>(client_, call, r, DecodeUploadedCertificateId);
 }
 
+Result<std::vector<std::string>> Vcns::ListCertificateIds(std::string_view edge_id) const {
+  const std::string path = "/api/2.0/services/truststore/certificate/scope/" + std::string(edge_id);
+  NSXV_ASSIGN_OR_RETURN(HttpResponse r, Get(path, "list_certificates"));
+  return DecodeAnswer<std::vector<std::string>>(
+      client_, MakeCall("GET", path, "", {}, "list_certificates"), r, DecodeCertificateIds);
+}
+
 Status Vcns::DeleteCertificate(std::string_view certificate_id) const {
   Status s =
       client_

@@ -21,8 +21,9 @@
 //    was created) but NOT a transport error: NSX-v accepts duplicate wire names and the 2016 API
 //    surface has no lookup by name the driver can rely on (the fake does not serve the wire
 //    list either), so a possibly applied create is reported to the caller instead;
-//  - CreateCsr and UploadCertificate create a truststore object per call and have no lookup:
-//    only the universal 409 is retried.
+//  - CreateCsr and UploadCertificate create a truststore object per call: only the universal 409
+//    is retried; after a possibly applied attempt the caller looks the edge's certificates up
+//    with ListCertificateIds.
 //  - DeleteCertificate is an idempotent DELETE (retries 503 and 409; a 404 is success).
 //
 // Thread-safe: a Vcns holds no mutable state; one instance is shared by many threads (the
@@ -109,6 +110,9 @@ class Vcns {
   // kInvalidArgument (2016 sent null when the file could not be read).
   Result<std::string> UploadCertificate(std::string_view edge_id, std::string_view pem_encoding,
                                         std::string_view private_key) const;
+  // GET .../truststore/certificate/scope/{edgeId}; the objectIds of the edge's certificates (the
+  // lookup a caller uses after a CSR sign or upload whose answer was lost).
+  Result<std::vector<std::string>> ListCertificateIds(std::string_view edge_id) const;
   // DELETE .../truststore/certificate/{certificateId} (idempotent write policy); a 404 counts as
   // success. A certificate an edge LB still names is refused by the manager (400).
   Status DeleteCertificate(std::string_view certificate_id) const;

@@ -287,6 +287,12 @@ TEST(DocumentsTest, TruststoreDocuments) {
             "certificate-14");
   EXPECT_FALSE(DecodeUploadedCertificateId(R"({"certificates": []})").ok());
   EXPECT_FALSE(DecodeUploadedCertificateId(R"({"objectId": "certificate-14"})").ok());
+  EXPECT_EQ(
+      *DecodeCertificateIds(
+          R"({"certificates": [{"objectId": "certificate-1"}, {"objectId": "certificate-2"}]})"),
+      (std::vector<std::string>{"certificate-1", "certificate-2"}));
+  EXPECT_TRUE(DecodeCertificateIds(R"({"certificates": []})")->empty());
+  EXPECT_FALSE(DecodeCertificateIds("not json").ok());
   EXPECT_EQ(json::parse(EncodeCertificateUpload("PEM", "KEY")),
             json::parse(R"({"pemEncoding": "PEM", "privateKey": "KEY"})"));
 }
