@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -22,6 +23,7 @@
 #include "driver/common/mutex.h"
 #include "driver/common/status.h"
 #include "driver/common/thread_annotations.h"
+#include "fake_nsxv/model.h"
 
 namespace nsxv::fake {
 
@@ -116,6 +118,25 @@ Status NsxStatus(int http_status, int error_code, std::string details);
 Status BadRequest(int error_code, std::string details);  // 400
 Status EdgeNotFound(std::string_view edge_id);           // 404 kEdgeNotFound
 Status ObjectNotFound(std::string details);              // 404 kObjectNotFound
+
+// Per-call context of the model's free functions: the clock reading, options and global state.
+struct Env {
+  TimePoint now;
+  const ModelOptions& options;
+  double scale;
+  GlobalState* global;
+};
+Env MakeEnv(const Clock& clock, const ModelOptions& options, GlobalState* global);
+// Retires finished jobs; 404 if the edge is removed (now or before).
+Status Touch(EdgeState* e, const Env& env, std::atomic<int>* pending_removals) REQUIRES(e->mu);
+
+// Truststore and XML helpers shared by model.cc and model_truststore.cc.
+nlohmann::json CertificateJson(int64_t num, const Certificate& cert);
+// Text of the first <tag>...</tag> element; nullopt if absent.
+std::optional<std::string> XmlText(std::string_view xml, std::string_view tag);
+// True if `xml` (after an optional <?xml ...?> prolog) is one <root>...</root> element.
+bool XmlRootIs(std::string_view xml, std::string_view root);
+Status BadXml(std::string_view root);
 
 // Default vnic for slot `index` (§1.8) and the other default documents (§7).
 nlohmann::json DefaultVnic(int index);
