@@ -7,7 +7,11 @@
 #include <set>
 #include <sstream>
 
+#include "driver/nsxv/json_codec.h"
+
 namespace nsxv::bench {
+
+using driver::XmlEscape;
 
 namespace {
 
@@ -167,33 +171,6 @@ void RenderPanel(const PlotPanel& panel, double ox, double oy, double width, dou
 }
 
 }  // namespace
-
-std::string XmlEscape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::vector<double> NiceTicks(double max) {
   if (!(max > 0) || !std::isfinite(max)) return {0, 1};

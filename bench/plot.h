@@ -43,7 +43,4 @@ std::string RenderSvg(const PlotFigure& figure);
 // Tick values for a linear axis from 0 to at least `max` (4-6 "nice" steps: 1, 2, 2.5, 5 x 10^k).
 std::vector<double> NiceTicks(double max);
 
-// "&", "<", ">", quotes escaped for XML text and attributes.
-std::string XmlEscape(const std::string& text);
-
 }  // namespace nsxv::bench

@@ -20,6 +20,16 @@ Status ProtocolError(std::string message) {
 
 namespace internal {
 
+Status DecodeBody(std::string_view body, const char* doc,
+                  const std::function<Status(ObjectReader&)>& fn, std::string* extra) {
+  NSXV_ASSIGN_OR_RETURN(json v, ParseJsonBody(body, doc));
+  ObjectReader r(v, doc);
+  NSXV_TRY(r.status());
+  NSXV_TRY(fn(r));
+  *extra = r.Extra();
+  return Status::Ok();
+}
+
 void PutOpt(json& out, const char* key, const std::optional<std::string>& v) {
   if (v) out[key] = *v;
 }
@@ -137,23 +147,11 @@ json VnicJson(const Vnic& v) {
 
 namespace {
 
+using internal::DecodeDocument;
 using internal::DecodeElement;
 using internal::PutOpt;
 using internal::ReadVnic;
 using internal::VnicJson;
-
-// Decodes the whole body as one object with `fn`, then stores the leftovers in *extra.
-template <typename T>
-Result<T> DecodeDocument(std::string_view body, const char* doc,
-                         const std::function<Status(ObjectReader&, T*)>& fn) {
-  NSXV_ASSIGN_OR_RETURN(json v, ParseJsonBody(body, doc));
-  ObjectReader r(v, doc);
-  NSXV_TRY(r.status());
-  T out;
-  NSXV_TRY(fn(r, &out));
-  if constexpr (requires { out.extra; }) out.extra = r.Extra();
-  return out;
-}
 
 // ---- Static routing ----
 

@@ -8,6 +8,7 @@
 
 namespace nsxv::driver {
 
+using internal::DecodeDocument;
 using internal::DecodeElement;
 using internal::PutOpt;
 using internal::ReadVnic;
@@ -15,19 +16,6 @@ using internal::VnicJson;
 using nlohmann::json;
 
 namespace {
-
-// Decodes the whole body as one object with `fn`, then stores the leftovers in *extra.
-template <typename T>
-Result<T> DecodeDocument(std::string_view body, const char* doc,
-                         const std::function<Status(ObjectReader&, T*)>& fn) {
-  NSXV_ASSIGN_OR_RETURN(json v, ParseJsonBody(body, doc));
-  ObjectReader r(v, doc);
-  NSXV_TRY(r.status());
-  T out;
-  NSXV_TRY(fn(r, &out));
-  if constexpr (requires { out.extra; }) out.extra = r.Extra();
-  return out;
-}
 
 // ---- Edge ----
 

@@ -6,6 +6,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -24,6 +26,22 @@ void PutOpt(nlohmann::json& out, const char* key, const std::optional<IntOrStrin
 nlohmann::json ToJson(const IntOrString& v);
 
 // Runs `fn` on a reader of array element `v` and stores its leftovers in *extra.
+// Decodes a whole response body as one object with `fn`; *extra receives the unknown fields.
+Status DecodeBody(std::string_view body, const char* doc,
+                  const std::function<Status(ObjectReader&)>& fn, std::string* extra);
+
+// DecodeBody into a fresh T; the unknown fields go to T::extra when T has one.
+template <typename T>
+Result<T> DecodeDocument(std::string_view body, const char* doc,
+                         const std::function<Status(ObjectReader&, T*)>& fn) {
+  T out;
+  std::string extra;
+  NSXV_TRY(DecodeBody(
+      body, doc, [&](ObjectReader& r) { return fn(r, &out); }, &extra));
+  if constexpr (requires { out.extra; }) out.extra = std::move(extra);
+  return out;
+}
+
 Status DecodeElement(const nlohmann::json& v, const std::string& where, std::string* extra,
                      const std::function<Status(ObjectReader&)>& fn);
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/plot.h"
+#include "driver/nsxv/json_codec.h"
 #include "tests/driver/store/temp_dir.h"
 
 namespace nsxv::bench {
@@ -179,7 +180,7 @@ TEST(PlotTest, TicksAndEscaping) {
   EXPECT_GE(ticks.back(), 7.3);
   EXPECT_LE(ticks.size(), 8U);
   EXPECT_EQ(NiceTicks(0), (std::vector<double>{0, 1}));
-  EXPECT_EQ(XmlEscape("a<b & \"c\">"), "a&lt;b &amp; &quot;c&quot;&gt;");
+  EXPECT_EQ(driver::XmlEscape("a<b & \"c\">"), "a&lt;b &amp; &quot;c&quot;&gt;");
 
   PlotFigure fig;
   fig.title = "t <1>";
