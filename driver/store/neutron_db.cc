@@ -35,17 +35,6 @@ std::optional<std::string> JsonList(const std::optional<std::vector<std::string>
 #define NSXV_IN_LIST(col, n) \
   "(?" #n " IS NULL OR " col " IN (SELECT value FROM json_each(?" #n ")))"
 
-template <typename T, typename Reader>
-Result<std::vector<T>> ReadAll(Stmt& stmt, Reader read) {
-  std::vector<T> out;
-  for (;;) {
-    NSXV_ASSIGN_OR_RETURN(const bool row, stmt.Step());
-    if (!row) break;
-    out.push_back(read(stmt));
-  }
-  return out;
-}
-
 Status Prefix(const Status& s, const std::string& what) {
   if (s.ok()) return s;
   return {s.code(), what + ": " + s.message()};

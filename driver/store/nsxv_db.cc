@@ -26,24 +26,6 @@ InternalEdge ReadInternalEdge(const Stmt& s) {
   return InternalEdge{s.Text(0), s.OptText(1), s.OptText(2)};
 }
 
-template <typename T, typename Reader>
-Result<std::vector<T>> ReadAll(Stmt& stmt, Reader read) {
-  std::vector<T> out;
-  for (;;) {
-    NSXV_ASSIGN_OR_RETURN(const bool row, stmt.Step());
-    if (!row) break;
-    out.push_back(read(stmt));
-  }
-  return out;
-}
-
-template <typename T, typename Reader>
-Result<std::optional<T>> ReadOne(Stmt& stmt, Reader read) {
-  NSXV_ASSIGN_OR_RETURN(const bool row, stmt.Step());
-  if (!row) return std::optional<T>();
-  return std::optional<T>(read(stmt));
-}
-
 Status Prefix(const Status& s, const std::string& what) {
   if (s.ok()) return s;
   return {s.code(), what + ": " + s.message()};

@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "driver/common/status.h"
 
@@ -140,5 +141,25 @@ class Transaction {
   Db* db_;  // null once committed or rolled back
   bool savepoint_;
 };
+
+// Steps `stmt` to the end and returns read(stmt) for every row.
+template <typename T, typename Reader>
+Result<std::vector<T>> ReadAll(Stmt& stmt, Reader read) {
+  std::vector<T> out;
+  for (;;) {
+    NSXV_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) break;
+    out.push_back(read(stmt));
+  }
+  return out;
+}
+
+// Steps `stmt` once: read(stmt) for the first row, nullopt when there is none.
+template <typename T, typename Reader>
+Result<std::optional<T>> ReadOne(Stmt& stmt, Reader read) {
+  NSXV_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return std::optional<T>();
+  return std::optional<T>(read(stmt));
+}
 
 }  // namespace nsxv::store
