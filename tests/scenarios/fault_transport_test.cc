@@ -24,14 +24,7 @@ class FaultTransportTest : public ::testing::Test {
   }
 
   static HttpRequest Request(std::string method, std::string target, std::string body = "") {
-    HttpRequest r;
-    r.method = std::move(method);
-    r.target = std::move(target);
-    r.body = std::move(body);
-    r.headers.Set("Authorization", BasicAuthValue("admin", "default"));
-    r.headers.Set("Accept", "application/json");
-    r.headers.Set("Content-Type", "application/json");
-    return r;
+    return nsxv::testing::AuthedJsonRequest(std::move(method), std::move(target), std::move(body));
   }
 
   size_t Edges() { return manager_.model().EdgeIds().size(); }

@@ -1,8 +1,21 @@
 #include "tests/test_util/nsx_documents.h"
 
+#include <utility>
+
 #include <nlohmann/json.hpp>
 
 namespace nsxv::testing {
+
+HttpRequest AuthedJsonRequest(std::string method, std::string target, std::string body) {
+  HttpRequest r;
+  r.method = std::move(method);
+  r.target = std::move(target);
+  r.body = std::move(body);
+  r.headers.Set("Authorization", BasicAuthValue("admin", "default"));
+  r.headers.Set("Accept", "application/json");
+  r.headers.Set("Content-Type", "application/json");
+  return r;
+}
 
 std::string DeployEdgeBody(const std::string& name) {
   nlohmann::json j = {

@@ -3,7 +3,13 @@
 
 #include <string>
 
+#include "driver/transport/http.h"
+
 namespace nsxv::testing {
+
+// A request to the fake with its default credentials (admin/default) and JSON Accept and
+// Content-Type.
+HttpRequest AuthedJsonRequest(std::string method, std::string target, std::string body = "");
 
 // Deploy body of §1.1 with the given unique name.
 std::string DeployEdgeBody(const std::string& name);

@@ -40,12 +40,7 @@ class HttpsTransportTest : public ::testing::Test {
   }
 
   static HttpRequest Get(std::string target) {
-    HttpRequest r;
-    r.method = "GET";
-    r.target = std::move(target);
-    r.headers.Set("Authorization", BasicAuthValue("admin", "default"));
-    r.headers.Set("Accept", "application/json");
-    return r;
+    return nsxv::testing::AuthedJsonRequest("GET", std::move(target));
   }
 
   void SetFaults(std::string_view plan) {
