@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 
 #include "driver/cli/cli.h"
-#include "driver/cli/invariants.h"
+#include "scenarios/invariants.h"
 #include "driver/cli/output.h"
 #include "driver/config/mapping.h"
 #include "driver/store/neutron_db.h"
@@ -155,7 +155,7 @@ void PrintInitReport(std::ostream& out, const md_proxy::InitReport& r) {
       << (r.live_proxy_ips.empty() ? "(none)" : Join(r.live_proxy_ips)) << "\n";
 }
 
-json CheckReportJson(const CheckReport& r) {
+json CheckReportJson(const scenarios::CheckReport& r) {
   json violations = json::array();
   for (const auto& v : r.violations) {
     violations.push_back({{"invariant", v.invariant}, {"object", v.object}, {"detail", v.detail}});
@@ -170,7 +170,7 @@ json CheckReportJson(const CheckReport& r) {
           {"live_proxy_ips", r.live_proxy_ips}};
 }
 
-void PrintViolations(std::ostream& out, const CheckReport& r) {
+void PrintViolations(std::ostream& out, const scenarios::CheckReport& r) {
   if (r.violations.empty()) return;
   Table t({"INVARIANT", "OBJECT", "VIOLATION"});
   for (const auto& v : r.violations) t.AddRow({v.invariant, v.object, v.detail});
@@ -367,7 +367,7 @@ int RunCheck(Session& s) {
   Prepared p;
   if (auto e = Prepare(s, &p, /*handler=*/false, /*read_only=*/true)) return s.Fail(*e);
   const auto start = std::chrono::steady_clock::now();
-  auto report = CheckInvariants(p.runtime->admin_context(), p.runtime->vcns(),
+  auto report = scenarios::CheckInvariants(p.runtime->admin_context(), p.runtime->vcns(),
                                 config::ToMdProxyConfig(p.runtime->config()));
   if (!report.ok()) return s.Fail({kExitFailed, "check: " + report.error().message()});
   s.result = CheckReportJson(*report);

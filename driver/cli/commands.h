@@ -13,6 +13,10 @@
 #include "driver/cli/runtime.h"
 #include "driver/config/config.h"
 
+namespace nsxv::scenarios {
+struct CheckReport;
+}  // namespace nsxv::scenarios
+
 namespace nsxv::cli {
 
 struct Session {
@@ -58,8 +62,7 @@ int RunCheck(Session& s);
 // Shared pieces of the commands (commands.cc), used by the demo too.
 nlohmann::json InitReportJson(const md_proxy::InitReport& report);
 void PrintInitReport(std::ostream& out, const md_proxy::InitReport& report);
-struct CheckReport;
-nlohmann::json CheckReportJson(const CheckReport& report);
-void PrintViolations(std::ostream& out, const CheckReport& report);
+nlohmann::json CheckReportJson(const scenarios::CheckReport& report);
+void PrintViolations(std::ostream& out, const scenarios::CheckReport& report);
 
 }  // namespace nsxv::cli

@@ -11,7 +11,7 @@
 
 #include "driver/cli/cli.h"
 #include "driver/cli/commands.h"
-#include "driver/cli/invariants.h"
+#include "scenarios/invariants.h"
 #include "driver/cli/output.h"
 #include "driver/config/mapping.h"
 #include "fake_nsxv/fake_manager.h"
@@ -184,7 +184,7 @@ int RunDemo(Session& s, const DemoOptions& options) {
 
   // 4. Invariants of the DB against the backend.
   start = std::chrono::steady_clock::now();
-  auto check = CheckInvariants(runtime.admin_context(), runtime.vcns(),
+  auto check = scenarios::CheckInvariants(runtime.admin_context(), runtime.vcns(),
                                config::ToMdProxyConfig(runtime.config()));
   if (!check.ok()) return s.Fail({kExitFailed, "demo: check failed: " + check.error().message()});
   steps.push_back({"invariant checks",

@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <ostream>
 #include <string>
+
+#include "driver/common/strings.h"
 #include <vector>
 
 #include "driver/common/mutex.h"
@@ -58,7 +60,5 @@ class Progress {
 std::string FormatDuration(double seconds);
 // Seconds since `start`.
 double SecondsSince(std::chrono::steady_clock::time_point start);
-// "a, b, c".
-std::string Join(const std::vector<std::string>& items, const std::string& separator = ", ");
 
 }  // namespace nsxv::cli

@@ -1,14 +1,14 @@
-#include "driver/cli/invariants.h"
+#include "scenarios/invariants.h"
 
 #include <algorithm>
 #include <map>
 #include <set>
 
-#include "driver/cli/output.h"
+#include "driver/common/strings.h"
 #include "driver/store/neutron_db.h"
 #include "driver/store/nsxv_db.h"
 
-namespace nsxv::cli {
+namespace nsxv::scenarios {
 namespace {
 
 bool IsRouterOwner(const std::string& owner) {
@@ -299,4 +299,4 @@ Result<CheckReport> CheckInvariants(store::Context& ctx, const driver::Vcns& vcn
   return Checker(ctx, vcns, md).Run();
 }
 
-}  // namespace nsxv::cli
+}  // namespace nsxv::scenarios

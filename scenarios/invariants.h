@@ -27,7 +27,7 @@
 #include "driver/nsxv/vcns.h"
 #include "driver/store/context.h"
 
-namespace nsxv::cli {
+namespace nsxv::scenarios {
 
 struct Violation {
   std::string invariant;  // "routers", "orphans", "proxy", "router-md"
@@ -52,4 +52,4 @@ struct CheckReport {
 Result<CheckReport> CheckInvariants(store::Context& ctx, const driver::Vcns& vcns,
                                     const md_proxy::MdProxyConfig& md);
 
-}  // namespace nsxv::cli
+}  // namespace nsxv::scenarios
