@@ -7,6 +7,7 @@
 #include "driver/common/strings.h"
 #include "driver/store/neutron_db.h"
 #include "driver/store/nsxv_db.h"
+#include "scenarios/invariants_internal.h"
 
 namespace nsxv::scenarios {
 namespace {
@@ -27,29 +28,36 @@ std::string ListText(const std::vector<std::string>& v) {
 
 class Checker {
  public:
-  Checker(store::Context& ctx, const driver::Vcns& vcns, const md_proxy::MdProxyConfig& md)
-      : ctx_(ctx), vcns_(vcns), md_(md) {}
+  Checker(store::Context& ctx, const driver::Vcns& vcns, const md_proxy::MdProxyConfig& md,
+          const CheckOptions& options)
+      : ctx_(ctx), vcns_(vcns), md_(md), options_(options) {}
 
   Result<CheckReport> Run() {
     NSXV_RETURN_IF_ERROR(Load());
     CheckRoutersAndOrphans();
     CheckProxyEdges();
     if (md_.Enabled()) CheckRouterEdges();
+    NSXV_RETURN_IF_ERROR(internal::CheckStoreInvariants(ctx_, options_, report_));
     return std::move(report_);
   }
 
  private:
-  // Counts one check; records a violation when !ok.
   void Expect(bool ok, const std::string& invariant, const std::string& object,
               const std::string& detail) {
-    ++report_.checks;
-    if (!ok) report_.violations.push_back({invariant, object, detail});
+    internal::Expect(report_, ok, invariant, object, detail);
   }
 
   Status Load() {
     NSXV_ASSIGN_OR_RETURN(const auto edges, vcns_.ListEdges());
-    for (const auto& edge : edges) backend_edges_.insert(edge.id);
-    report_.backend_edges = static_cast<int>(edges.size());
+    for (const auto& edge : edges) {
+      backend_edges_.insert(edge.id);
+      if (internal::InScope(options_, edge.name)) {
+        scoped_edges_.insert(edge.id);
+      } else {
+        ++report_.foreign_edges;
+      }
+    }
+    report_.backend_edges = static_cast<int>(scoped_edges_.size());
     NSXV_ASSIGN_OR_RETURN(routers_, store::ListRouterRows(ctx_, {}));
     report_.routers = static_cast<int>(routers_.size());
     NSXV_ASSIGN_OR_RETURN(const auto bindings, store::GetRouterBindings(ctx_));
@@ -101,8 +109,12 @@ class Checker {
       Expect(it != bindings_.end(), "routers", object, "has no router binding");
       if (it == bindings_.end()) continue;
       const auto& b = it->second;
-      Expect(b.status == store::kStatusActive && b.edge_id.has_value(), "routers", object,
-             "binding is " + b.status + (b.edge_id ? "" : " without an edge"));
+      if (b.status == store::kStatusActive) {
+        Expect(b.edge_id.has_value(), "routers", object, "ACTIVE binding without an edge");
+      } else {
+        Expect(false, "half-created", object,
+               "binding is " + b.status + (b.edge_id ? "" : " without an edge"));
+      }
       if (!b.edge_id) continue;
       routers_by_edge[*b.edge_id].push_back(router.id);
       Expect(backend_edges_.count(*b.edge_id) == 1, "routers", object,
@@ -116,7 +128,7 @@ class Checker {
       Expect(router_ids.count(router_id) == 1, "orphans", "binding of router " + router_id,
              "the router does not exist");
     }
-    for (const std::string& edge : backend_edges_) {
+    for (const std::string& edge : scoped_edges_) {
       Expect(routers_by_edge.count(edge) == 1, "orphans", "edge " + edge,
              "exists on the backend but no router is bound to it");
     }
@@ -168,6 +180,10 @@ class Checker {
     driver::LbVirtualServer* vs = lb->FindVirtualServer(md_proxy::kMetadataVseName);
     Expect(vs != nullptr, invariant, object, "no MdSrv virtual server");
     if (vs == nullptr) return;
+    const auto& ssl = vs->app_profile.client_ssl;
+    if (ssl && !ssl->service_certificate.empty()) {
+      md_certificate_[edge_id] = ssl->service_certificate.front();
+    }
     Expect(vs->ip_address == vip && vs->port.AsInt() == vip_port, invariant, object,
            "MdSrv listens on " + vs->ip_address + ":" + vs->port.text + ", expected " + vip + ":" +
                std::to_string(vip_port));
@@ -182,6 +198,36 @@ class Checker {
            "LB members " + ListText(got) + ", expected " + ListText(Sorted(members)));
     Expect(ports_ok, invariant, object,
            "LB member port is not nova_metadata_port " + std::to_string(md_.nova_metadata_port));
+  }
+
+  // orphans: the truststore of a router edge holds, in HTTPS mode, exactly the certificate its
+  // MdSrv clientSsl names (exactly one when that reference was not read), otherwise none; that of
+  // a proxy edge holds none. An edge missing on the backend is skipped (the routers invariant
+  // reports it).
+  void CheckCertificates(const std::string& object, const std::string& edge_id, bool proxy) {
+    if (backend_edges_.count(edge_id) == 0) return;
+    auto ids = vcns_.ListCertificateIds(edge_id);
+    Expect(ids.ok(), "orphans", object,
+           ids.ok() ? "" : "reading the truststore: " + ids.error().message());
+    if (!ids.ok()) return;
+    const std::vector<std::string> got = Sorted(*ids);
+    report_.certificates += static_cast<int>(got.size());
+    const std::string text = std::to_string(got.size()) + " certificate(s) (" + ListText(got) + ")";
+    if (proxy || md_.metadata_insecure) {
+      Expect(got.empty(), "orphans", object,
+             "truststore holds " + text + ", expected none" +
+                 (proxy ? " on a proxy edge" : " (metadata_insecure)"));
+      return;
+    }
+    const auto ref = md_certificate_.find(edge_id);
+    if (ref == md_certificate_.end()) {
+      Expect(got.size() == 1, "orphans", object,
+             "truststore holds " + text + ", expected exactly one (MdSrv names none)");
+    } else {
+      Expect(got == std::vector<std::string>{ref->second}, "orphans", object,
+             "truststore holds " + text + ", expected only " + ref->second +
+                 ", the MdSrv clientSsl certificate");
+    }
   }
 
   void CheckProxyEdges() {
@@ -248,6 +294,8 @@ class Checker {
         Expect(found, "proxy", object,
                std::string("no firewall rule accepts ") + md_proxy::kInternalSubnet);
       }
+      // The md proxy never makes a certificate on a proxy edge (its LB passes TLS through).
+      CheckCertificates(object, edge_id, /*proxy=*/true);
     }
     report_.live_proxy_ips = Sorted(report_.live_proxy_ips);
   }
@@ -259,7 +307,11 @@ class Checker {
       if (edge_id.empty()) continue;  // reported by CheckRoutersAndOrphans
       ++report_.router_edges;
       const std::string md_ip = MdPortIp("router-md", router.id);
-      if (md_ip.empty()) continue;
+      if (md_ip.empty()) {
+        // No md port (reported above): in HTTPS mode a certificate may or may not be due yet.
+        if (md_.metadata_insecure) CheckCertificates(RouterObject(router.id), edge_id, false);
+        continue;
+      }
       auto vnic = InterEdgeVnic("router-md", router.id, edge_id, md_ip);
       if (vnic) {
         bool secondary = false;
@@ -276,14 +328,18 @@ class Checker {
           "router-md", router.id, edge_id, md_proxy::kMetadataIp,
           md_.metadata_insecure ? md_proxy::kMetadataTcpPort : md_proxy::kMetadataHttpsPort,
           report_.live_proxy_ips);
+      CheckCertificates(RouterObject(router.id), edge_id, /*proxy=*/false);
     }
   }
 
   store::Context& ctx_;
   const driver::Vcns& vcns_;
   const md_proxy::MdProxyConfig& md_;
+  const CheckOptions& options_;
   CheckReport report_;
-  std::set<std::string> backend_edges_;
+  std::set<std::string> backend_edges_;                // every edge the manager lists
+  std::set<std::string> scoped_edges_;                 // those within the prefix scope
+  std::map<std::string, std::string> md_certificate_;  // edge id -> MdSrv clientSsl certificate
   std::vector<store::RouterRow> routers_;
   std::map<std::string, store::RouterBinding> bindings_;
   std::vector<store::InternalEdge> internal_edges_;
@@ -295,8 +351,14 @@ class Checker {
 }  // namespace
 
 Result<CheckReport> CheckInvariants(store::Context& ctx, const driver::Vcns& vcns,
+                                    const md_proxy::MdProxyConfig& md,
+                                    const CheckOptions& options) {
+  return Checker(ctx, vcns, md, options).Run();
+}
+
+Result<CheckReport> CheckInvariants(store::Context& ctx, const driver::Vcns& vcns,
                                     const md_proxy::MdProxyConfig& md) {
-  return Checker(ctx, vcns, md).Run();
+  return CheckInvariants(ctx, vcns, md, CheckOptions{});
 }
 
 }  // namespace nsxv::scenarios

@@ -1,0 +1,52 @@
+#include "scenarios/node.h"
+
+#include "driver/config/mapping.h"
+
+namespace nsxv::scenarios {
+
+Node::Node(std::string name, Transport& below, Clock& clock, std::string lock_dir)
+    : name_(name), transport_(below, std::move(name)), clock_(clock), lock_dir_(std::move(lock_dir)) {}
+
+Node::~Node() { Stop(); }
+
+void Node::Stop() {
+  handler_.reset();
+  plugin_.reset();
+  locks_.reset();
+  vcns_.reset();
+  client_.reset();
+}
+
+Status Node::Start(config::Config config) {
+  Stop();
+  md_proxy::MdProxyConfig md = config::ToMdProxyConfig(config);
+  if (!md.Enabled()) {
+    return Status(StatusCode::kInvalidArgument,
+                  "node " + name_ + ": metadata proxy is not configured: " + md.DisabledReason());
+  }
+  NSXV_RETURN_IF_ERROR(md.Validate());
+  config_ = std::move(config);
+  md_ = md;
+  transport_.CrashAfter(-1);
+  client_ = std::make_unique<driver::ApiClient>(transport_, clock_,
+                                                config::ToApiClientOptions(config_));
+  vcns_ = std::make_unique<driver::Vcns>(*client_);
+  locking::HostLockOptions lopt;
+  lopt.lock_dir = lock_dir_;
+  locks_ = std::make_unique<locking::HostLockProvider>(RealClock(), lopt);
+  plugin_ = std::make_unique<plugin::Plugin>(*vcns_, *locks_, config::ToPluginConfig(config_));
+  handler_ = std::make_unique<md_proxy::MetadataProxyHandler>(
+      *vcns_, md_proxy::MakeContextFactory(config_.database.path), *plugin_, *locks_, clock_,
+      std::move(md));
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<store::Context>> Node::OpenContext() const {
+  store::ContextOptions o;
+  o.path = config_.database.path;
+  o.tenant_id = "scenario-tenant";
+  o.is_admin = true;
+  return store::Context::Open(o);
+}
+
+}  // namespace nsxv::scenarios

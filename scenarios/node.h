@@ -1,0 +1,67 @@
+// One Neutron server in a scenario: its own client stack, lock provider, plugin and metadata
+// proxy handler over the scenario's shared SQLite database and lock directory (so two nodes
+// contend for nsx-metadata-init exactly like two processes: flock on the same files).
+//
+// Restart() is a process restart: the handler, plugin, locks and client are destroyed (held locks
+// released, thread Contexts closed) and rebuilt from the new configuration; the database and the
+// backend keep everything.
+//
+// Threading: Restart() and Crash() run between steps, when no operation uses the node. During a
+// step, handler(), plugin() and vcns() are shared by the step's worker threads (they are
+// thread-safe); each worker opens its own Context with OpenContext().
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "driver/config/config.h"
+#include "driver/locking/lock.h"
+#include "driver/md_proxy/md_proxy.h"
+#include "driver/nsxv/api_client.h"
+#include "driver/nsxv/vcns.h"
+#include "driver/plugin/plugin.h"
+#include "scenarios/client_stack.h"
+
+namespace nsxv::scenarios {
+
+class Node {
+ public:
+  // `below`: the shared client stack under this node (FaultSlot). `clock`: the backend's clock
+  // (retries, job polling). Locks and the store wait in real time.
+  Node(std::string name, Transport& below, Clock& clock, std::string lock_dir);
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // (Re)builds everything from `config` (manager_uri, credentials and database.path set).
+  // kInvalidArgument naming the option when the metadata configuration is invalid.
+  Status Start(config::Config config);
+  Status Restart() { return Start(config_); }
+  // From now on the node sends `requests` more requests and then fails every call.
+  void CrashAfter(int64_t requests) { transport_.CrashAfter(requests); }
+
+  const std::string& name() const { return name_; }
+  const config::Config& config() const { return config_; }
+  const md_proxy::MdProxyConfig& md_config() const { return md_; }
+  md_proxy::MetadataProxyHandler& handler() { return *handler_; }
+  plugin::Plugin& plugin() { return *plugin_; }
+  const driver::Vcns& vcns() const { return *vcns_; }
+  Result<std::unique_ptr<store::Context>> OpenContext() const;
+
+ private:
+  void Stop();
+
+  const std::string name_;
+  NodeTransport transport_;
+  Clock& clock_;
+  const std::string lock_dir_;
+  config::Config config_;
+  md_proxy::MdProxyConfig md_;
+  std::unique_ptr<driver::ApiClient> client_;
+  std::unique_ptr<driver::Vcns> vcns_;
+  std::unique_ptr<locking::HostLockProvider> locks_;
+  std::unique_ptr<plugin::Plugin> plugin_;
+  std::unique_ptr<md_proxy::MetadataProxyHandler> handler_;
+};
+
+}  // namespace nsxv::scenarios

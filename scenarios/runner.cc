@@ -1,0 +1,390 @@
+#include "scenarios/runner.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "driver/config/mapping.h"
+#include "driver/store/neutron_db.h"
+#include "driver/store/nsxv_db.h"
+#include "scenarios/fault_transport.h"
+#include "scenarios/runner_internal.h"
+
+namespace nsxv::scenarios {
+namespace {
+
+using json = nlohmann::json;
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The [nsxv] settings every scenario starts from (docs/scenarios.md): two proxy edges on a
+// management port group, one Nova server, HTTP metadata with a shared secret.
+config::Config BaseConfig() {
+  config::Config c;
+  config::NsxvOptions& o = c.nsxv;
+  o.mgt_net_moid = "dvportgroup-mgmt";
+  o.mgt_net_proxy_ips = {"10.10.0.11", "10.10.0.12"};
+  o.mgt_net_proxy_netmask = "255.255.255.0";
+  o.mgt_net_default_gateway = "10.10.0.1";
+  o.nova_metadata_ips = {"10.20.0.5"};
+  o.metadata_shared_secret = "scenario-secret";
+  o.vdn_scope_id = "vdnscope-1";
+  o.external_network = "dvportgroup-ext";
+  o.datacenter_moid = "datacenter-2";
+  o.resource_pool_id = "domain-c7";
+  o.datastore_id = "datastore-1";
+  return c;
+}
+
+}  // namespace
+
+ScenarioRun::ScenarioRun(const Scenario& scenario, const RunOptions& options, uint64_t seed)
+    : scenario_(scenario), options_(options), seed_(seed) {}
+
+ScenarioRun::~ScenarioRun() {
+  nodes_.clear();
+  observer_ctx_.reset();
+  observer_.reset();
+  observer_client_.reset();
+  slot_.reset();
+  recorder_.reset();
+  backend_.reset();
+  if (own_work_dir_ && !options_.keep_work_dir) {
+    std::error_code ec;
+    std::filesystem::remove_all(work_dir_, ec);
+  }
+}
+
+std::string ScenarioRun::Named(const std::string& name) const {
+  return prefix_.empty() ? name : prefix_ + "-" + name;
+}
+
+std::string ScenarioRun::Unnamed(const std::string& name) const {
+  if (prefix_.empty()) return name;
+  const std::string p = prefix_ + "-";
+  return name.rfind(p, 0) == 0 ? name.substr(p.size()) : name;
+}
+
+config::Config ScenarioRun::NodeConfig(const NodeSpec& spec,
+                                       const std::map<std::string, std::string>& changes) const {
+  config::LoadOptions load;
+  auto add = [&](const std::map<std::string, std::string>& options) {
+    for (const auto& [k, v] : options) load.overrides.push_back("nsxv." + k + "=" + v);
+  };
+  add(scenario_.nsxv);
+  add(spec.nsxv);
+  add(changes);
+  config::Config base = options_.real_config ? *options_.real_config : BaseConfig();
+  base.database.path = work_dir_ + "/nsxv.db";
+  auto loaded = config::LoadConfig(load, base);
+  config::Config c = loaded.ok() ? std::move(loaded).value() : base;
+  c.database.path = work_dir_ + "/nsxv.db";
+  c.nsxv.manager_uri = backend_->url();
+  c.nsxv.user = backend_->user();
+  c.nsxv.password = backend_->password();
+  return c;
+}
+
+Node& ScenarioRun::NodeByName(const std::string& name) { return *nodes_.at(name); }
+
+Status ScenarioRun::Setup() {
+  const bool real = options_.backend == BackendKind::kReal;
+  if (real) {
+    if (!options_.real_config || !options_.real_config->nsxv.manager_uri) {
+      return Status(StatusCode::kInvalidArgument,
+                    "a real manager needs --config with [nsxv] manager_uri");
+    }
+    if (scenario_.NeedsServerSide()) {
+      return Status(StatusCode::kInvalidArgument,
+                    "scenario " + scenario_.name +
+                        " needs the fake (server-side faults, initial backend state, backend "
+                        "steps or virtual time): run it with --backend inprocess or https");
+    }
+    if (!options_.allow_changes) {
+      return Status(StatusCode::kFailedPrecondition,
+                    "refusing to change the NSX manager at " +
+                        *options_.real_config->nsxv.manager_uri +
+                        ": pass --allow-changes (or --dry-run to list what would be created)");
+    }
+    prefix_ = options_.run_prefix.empty()
+                  ? "nsxvsim-" + std::to_string(seed_) + "-" + std::to_string(getpid())
+                  : options_.run_prefix;
+  }
+
+  if (options_.work_dir.empty()) {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "nsxv-scenario-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+      return Status(StatusCode::kInternal, "cannot create a temporary directory");
+    }
+    work_dir_ = pattern;
+    own_work_dir_ = true;
+  } else {
+    work_dir_ = options_.work_dir;
+    std::error_code ec;
+    std::filesystem::create_directories(work_dir_, ec);
+    if (ec) return Status(StatusCode::kInternal, work_dir_ + ": " + ec.message());
+  }
+
+  switch (options_.backend) {
+    case BackendKind::kInProcess: {
+      NSXV_ASSIGN_OR_RETURN(backend_, Backend::InProcess(seed_));
+      break;
+    }
+    case BackendKind::kHttps: {
+      NSXV_ASSIGN_OR_RETURN(backend_, Backend::Https(seed_));
+      break;
+    }
+    case BackendKind::kReal: {
+      const config::NsxvOptions& o = options_.real_config->nsxv;
+      RealManager m{*o.manager_uri, o.user, o.password, o.ca_file.value_or(""), o.insecure};
+      NSXV_ASSIGN_OR_RETURN(backend_, Backend::Real(m));
+      break;
+    }
+  }
+  recorder_ = std::make_unique<RequestRecorder>(backend_->transport());
+  slot_ = std::make_unique<FaultSlot>(*recorder_);
+
+  if (!scenario_.initial_backend.empty()) {
+    NSXV_RETURN_IF_ERROR(backend_->fake()->model().Load(json::parse(scenario_.initial_backend)));
+  }
+
+  std::vector<NodeSpec> specs = scenario_.nodes;
+  if (specs.empty()) specs.push_back({"a", {}});
+  for (const NodeSpec& spec : specs) {
+    auto node = std::make_unique<Node>(spec.name, *slot_, backend_->clock(), work_dir_ + "/locks");
+    if (Status s = node->Start(NodeConfig(spec, {})); !s.ok()) {
+      return Status(StatusCode::kInvalidArgument, "node " + spec.name + ": " + s.message());
+    }
+    nodes_[spec.name] = std::move(node);
+  }
+
+  const config::Config& first = nodes_.begin()->second->config();
+  observer_client_ = std::make_unique<driver::ApiClient>(backend_->transport(), backend_->clock(),
+                                                         config::ToApiClientOptions(first));
+  observer_ = std::make_unique<driver::Vcns>(*observer_client_);
+  store::ContextOptions copt;
+  copt.path = first.database.path;
+  copt.is_admin = true;
+  copt.tenant_id = md_proxy::kInternalTenantId;
+  NSXV_ASSIGN_OR_RETURN(observer_ctx_, store::Context::Open(copt));
+  if (!scenario_.initial_sql.empty()) {
+    NSXV_ASSIGN_OR_RETURN(store::Db * db, observer_ctx_->db());
+    for (const std::string& sql : scenario_.initial_sql) {
+      if (Status s = db->Exec(sql); !s.ok()) {
+        return Status(StatusCode::kInvalidArgument, "initial.sql: " + s.message());
+      }
+    }
+  }
+  if (!scenario_.server_faults.empty()) {
+    NSXV_RETURN_IF_ERROR(SetFaults(FaultSide::kServer, scenario_.server_faults));
+  }
+  if (!scenario_.client_faults.empty()) {
+    NSXV_RETURN_IF_ERROR(SetFaults(FaultSide::kClient, scenario_.client_faults));
+  }
+  return Status::Ok();
+}
+
+Result<CheckReport> ScenarioRun::Check() {
+  // The check reads outside the fault plans: the observer bypasses the client plan, and the
+  // server plan is lifted for the check and put back with its counters.
+  fake::FakeManager* fake = backend_->fake();
+  std::shared_ptr<const fake::FaultPlan> plan;
+  if (fake) {
+    plan = fake->fault_plan();
+    fake->SetFaultPlan(nullptr);
+  }
+  const Node* md_node = nullptr;
+  for (const auto& [name, node] : nodes_) {
+    if (md_node == nullptr || (node->md_config().metadata_initializer &&
+                               !md_node->md_config().metadata_initializer)) {
+      md_node = node.get();
+    }
+  }
+  CheckOptions copt;
+  copt.edge_name_prefix = prefix_;
+  auto report = CheckInvariants(*observer_ctx_, *observer_, md_node->md_config(), copt);
+  if (fake && plan) fake->SetFaultPlan(plan);
+  return report;
+}
+
+std::vector<Outcome> ScenarioRun::RunBatch(
+    Node& node, int workers, size_t n,
+    const std::function<Outcome(store::Context&, size_t)>& op) {
+  std::vector<Outcome> outcomes(n);
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    auto ctx = node.OpenContext();
+    for (size_t i = next++; i < n; i = next++) {
+      outcomes[i] = ctx.ok() ? op(**ctx, i) : Outcome{false, ctx.error().message()};
+    }
+  };
+  const int threads = std::max(1, std::min<int>(workers, static_cast<int>(n)));
+  if (threads == 1) {
+    work();
+    return outcomes;
+  }
+  std::vector<std::thread> pool;
+  pool.reserve(static_cast<size_t>(threads));
+  for (int t = 0; t < threads; ++t) pool.emplace_back(work);
+  for (auto& t : pool) t.join();
+  return outcomes;
+}
+
+StepReport ScenarioRun::RunStep(const Step& step) {
+  const auto start = std::chrono::steady_clock::now();
+  const size_t recorded = recorder_->size();
+  const auto fired_before = FiredCounts();
+  if (step.crash_after_requests) NodeByName(step.node).CrashAfter(*step.crash_after_requests);
+
+  StepFacts facts = RunOp(step);
+
+  if (step.crash_after_requests) {
+    // The crashed process comes back: locks released, connections closed, state rebuilt.
+    if (Status s = NodeByName(step.node).Restart(); !s.ok()) {
+      facts.outcomes.push_back({false, "restart after the crash: " + s.message()});
+    }
+  }
+  facts.requests = recorder_->Since(recorded);
+  for (const auto& [rule, n] : FiredCounts()) {
+    auto it = fired_before.find(rule);
+    facts.fired[rule] = n - (it == fired_before.end() ? 0 : it->second);
+  }
+  if (NeedsCheck(step.expect) && !facts.check) {
+    auto check = Check();
+    if (check.ok()) {
+      facts.check = std::move(check).value();
+    } else {
+      facts.outcomes.push_back({false, "invariant check: " + check.error().message()});
+    }
+  }
+  if (facts.check) {
+    auto nets = DbNetworkNames();
+    facts.networks = nets.ok() ? static_cast<int>(nets->size()) : -1;
+  }
+
+  StepReport r;
+  r.path = step.json_path;
+  r.op = StepOpName(step.op);
+  r.label = step.label;
+  r.concurrent = step.workers > 1 || step.op == StepOp::kParallel;
+  for (const Outcome& o : facts.outcomes) {
+    if (o.ok) {
+      ++r.succeeded;
+    } else {
+      ++r.failed;
+      if (r.errors.size() < 5) r.errors.push_back(o.error);
+    }
+  }
+  r.requests = static_cast<int64_t>(facts.requests.size());
+  for (const auto& req : facts.requests) r.writes += req.method == "GET" ? 0 : 1;
+  r.verdicts = Evaluate(step.expect, facts);
+  r.wall_s = SecondsSince(start);
+  return r;
+}
+
+void ScenarioRun::RunParallel(const Step& step, StepFacts& facts) {
+  std::vector<StepReport> reports(step.steps.size());
+  std::vector<std::thread> threads;
+  threads.reserve(step.steps.size());
+  for (size_t i = 0; i < step.steps.size(); ++i) {
+    threads.emplace_back([&, i] { reports[i] = RunStep(step.steps[i]); });
+  }
+  for (auto& t : threads) t.join();
+  for (StepReport& r : reports) {
+    for (int i = 0; i < r.succeeded; ++i) facts.outcomes.push_back({true, ""});
+    for (int i = 0; i < r.failed; ++i) {
+      facts.outcomes.push_back(
+          {false, i < static_cast<int>(r.errors.size()) ? r.errors[static_cast<size_t>(i)] : ""});
+    }
+    r.concurrent = true;
+    report_.steps.push_back(std::move(r));
+  }
+}
+
+ScenarioReport ScenarioRun::Execute() {
+  const auto start = std::chrono::steady_clock::now();
+  const TimePoint virtual_start = backend_->clock().Now();
+  report_.name = scenario_.name;
+  report_.file = scenario_.file;
+  report_.seed = seed_;
+  report_.backend = options_.backend;
+  report_.concurrent = scenario_.Concurrent();
+
+  for (const Step& step : scenario_.steps) {
+    // A parallel step's own report comes before its sub-steps'.
+    const size_t at = report_.steps.size();
+    StepReport r = RunStep(step);
+    report_.steps.insert(report_.steps.begin() + static_cast<std::ptrdiff_t>(at), std::move(r));
+  }
+
+  ClearFaults();
+  PowerOnAll();
+  auto after = Check();
+  if (after.ok()) {
+    report_.after_steps = std::move(after).value();
+    StepFacts facts;
+    facts.check = report_.after_steps;
+    report_.after_steps_verdicts = Evaluate(scenario_.expect_after_steps, facts);
+  } else {
+    report_.failures.push_back("invariant check after the steps: " + after.error().message());
+  }
+
+  Liveness();
+  Cleanup();
+
+  for (const StepReport& s : report_.steps) {
+    for (const auto& v : s.verdicts) {
+      if (!v.ok) report_.failures.push_back(s.path + " (" + s.op + "): " + v.what + ": " + v.detail);
+    }
+  }
+  for (const auto& v : report_.after_steps_verdicts) {
+    if (!v.ok) report_.failures.push_back("after steps: " + v.what + ": " + v.detail);
+  }
+  for (const auto& v : report_.final_verdicts) {
+    if (!v.ok) report_.failures.push_back("final: " + v.what + ": " + v.detail);
+  }
+  report_.requests = static_cast<int64_t>(recorder_->size());
+  report_.wall_s = SecondsSince(start);
+  report_.virtual_s = std::chrono::duration<double>(backend_->clock().Now() - virtual_start).count();
+  if (backend_->kind() != BackendKind::kReal && report_.wall_s > scenario_.timeout_s) {
+    spdlog::warn("scenario={} wall_s={:.2f} timeout_s={} (over its budget)", scenario_.name,
+                 report_.wall_s, scenario_.timeout_s);
+  }
+  return std::move(report_);
+}
+
+std::string ReplayCommand(const Scenario& scenario, const RunOptions& options, uint64_t seed) {
+  std::string cmd = "nsxv-md scenario run " + (scenario.file.empty() ? "SCENARIO.json" : scenario.file) +
+                    " --seed " + std::to_string(seed);
+  if (options.backend == BackendKind::kHttps) cmd += " --backend https";
+  if (options.backend == BackendKind::kReal) {
+    cmd += " --backend " + (options.real_config && options.real_config->nsxv.manager_uri
+                                ? *options.real_config->nsxv.manager_uri
+                                : std::string("URL"));
+    if (options.real_config && !options.real_config->file.empty()) {
+      cmd += " --config " + options.real_config->file;
+    }
+    cmd += " --allow-changes";
+  }
+  return cmd;
+}
+
+Result<ScenarioReport> RunScenario(const Scenario& scenario, const RunOptions& options) {
+  const uint64_t seed = options.seed.value_or(scenario.seed);
+  ScenarioRun run(scenario, options, seed);
+  NSXV_RETURN_IF_ERROR(run.Setup());
+  return run.Execute();
+}
+
+}  // namespace nsxv::scenarios

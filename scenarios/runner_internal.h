@@ -1,0 +1,111 @@
+// Internals of the scenario runner shared by runner.cc (setup, steps, liveness), runner_ops.cc
+// (the operations) and runner_verdicts.cc (expectations and reports). Not a public header.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "driver/common/mutex.h"
+#include "driver/md_proxy/md_proxy.h"
+#include "scenarios/backend.h"
+#include "scenarios/client_stack.h"
+#include "scenarios/node.h"
+#include "scenarios/runner.h"
+
+namespace nsxv::scenarios {
+
+// One operation's result.
+struct Outcome {
+  bool ok = true;
+  std::string error;  // one line when !ok
+};
+
+// What a step produced, for its expectations.
+struct StepFacts {
+  std::vector<Outcome> outcomes;
+  std::vector<RecordedRequest> requests;
+  std::map<std::string, int64_t> fired;  // rule name -> times fired during the step
+  std::optional<md_proxy::InitReport> init;
+  std::optional<CheckReport> check;
+  int networks = 0;  // scenario networks in the DB after the step (when a check ran)
+};
+
+// Evaluates `expect` against `facts`; one verdict per expectation field that is set.
+std::vector<ExpectationVerdict> Evaluate(const Expectation& expect, const StepFacts& facts);
+// Whether an expectation needs an invariant check after its step.
+bool NeedsCheck(const Expectation& expect);
+
+class ScenarioRun {
+ public:
+  ScenarioRun(const Scenario& scenario, const RunOptions& options, uint64_t seed);
+  ~ScenarioRun();
+
+  Status Setup();
+  ScenarioReport Execute();
+
+ private:
+  // ---- steps (runner.cc) ----
+  StepReport RunStep(const Step& step);
+  StepFacts RunOp(const Step& step);
+  void RunParallel(const Step& step, StepFacts& facts);
+  Result<CheckReport> Check();
+  // Runs `op` for indexes [0, n) on `workers` threads, each with its own Context of `node`.
+  std::vector<Outcome> RunBatch(Node& node, int workers, size_t n,
+                                const std::function<Outcome(store::Context&, size_t)>& op);
+  void Liveness();
+  void Cleanup();
+
+  // ---- operations (runner_ops.cc) ----
+  Outcome CreateRouter(Node& node, store::Context& ctx, const std::string& name);
+  Outcome DeleteRouter(Node& node, store::Context& ctx, const std::string& name);
+  Outcome CreateNetwork(Node& node, store::Context& ctx, const std::string& name,
+                        const std::string& cidr);
+  Outcome DeleteNetwork(Node& node, store::Context& ctx, const std::string& name);
+  Outcome CreatePort(Node& node, store::Context& ctx, const std::string& network,
+                     size_t index);
+  Outcome BackendAction(const Step& step);
+  Status SetFaults(FaultSide side, const std::string& plan_text);
+  void ClearFaults();
+  void PowerOnAll();
+  Result<std::string> EdgeOfTarget(const std::string& target);
+  Result<std::optional<std::string>> RouterIdByName(store::Context& ctx, const std::string& name);
+  Result<std::optional<std::string>> NetworkIdByName(store::Context& ctx, const std::string& name);
+  std::map<std::string, int64_t> FiredCounts() const;
+  Result<std::vector<std::string>> DbRouterNames();
+  Result<std::vector<std::string>> DbNetworkNames();
+  std::string Named(const std::string& name) const;  // with the run prefix (real managers)
+  std::string Unnamed(const std::string& name) const;
+  config::Config NodeConfig(const NodeSpec& spec,
+                            const std::map<std::string, std::string>& changes) const;
+  Node& NodeByName(const std::string& name);
+
+  const Scenario& scenario_;
+  const RunOptions options_;
+  const uint64_t seed_;
+  std::string prefix_;
+  std::string work_dir_;
+  bool own_work_dir_ = false;
+  std::unique_ptr<Backend> backend_;
+  std::unique_ptr<RequestRecorder> recorder_;
+  std::unique_ptr<FaultSlot> slot_;
+  std::shared_ptr<const fake::FaultPlan> client_plan_;
+  std::shared_ptr<const fake::FaultPlan> server_plan_;
+  std::map<std::string, std::unique_ptr<Node>> nodes_;
+  std::map<std::string, std::map<std::string, std::string>> node_changes_;  // restarts
+  // The observer: reads for checks and backend actions, outside the fault plans.
+  std::unique_ptr<driver::ApiClient> observer_client_;
+  std::unique_ptr<driver::Vcns> observer_;
+  std::unique_ptr<store::Context> observer_ctx_;
+
+  Mutex mu_;
+  std::set<std::string> intended_routers_ GUARDED_BY(mu_);   // unprefixed names
+  std::set<std::string> intended_networks_ GUARDED_BY(mu_);
+  std::map<std::string, std::string> network_cidrs_ GUARDED_BY(mu_);
+  ScenarioReport report_;
+};
+
+}  // namespace nsxv::scenarios

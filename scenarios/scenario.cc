@@ -1,0 +1,107 @@
+// The scenario model's helpers (the parser is in scenario_parser.cc).
+#include "scenarios/scenario.h"
+
+#include <cstdio>
+
+namespace nsxv::scenarios {
+namespace {
+
+bool AnyStep(const std::vector<Step>& steps, bool (*pred)(const Step&)) {
+  for (const Step& s : steps) {
+    if (pred(s) || AnyStep(s.steps, pred)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool CountBound::Holds(int64_t value) const {
+  return (!min || value >= *min) && (!max || value <= *max);
+}
+
+std::string CountBound::Describe() const {
+  if (min && max) {
+    return *min == *max ? std::to_string(*min)
+                        : std::to_string(*min) + ".." + std::to_string(*max);
+  }
+  if (min) return ">= " + std::to_string(*min);
+  if (max) return "<= " + std::to_string(*max);
+  return "any";
+}
+
+bool Expectation::empty() const {
+  return !ok && !succeeded && !failed && !error_contains && !writes && requests.empty() &&
+         faults_fired.empty() && !proxy_created && !proxy_validated && !proxy_readdressed &&
+         !proxy_failed && !proxy_changed && !complete && !violations &&
+         violation_invariants.empty() && !routers && !proxy_edges && !backend_edges &&
+         !live_proxy_ips && !networks;
+}
+
+const char* StepOpName(StepOp op) {
+  switch (op) {
+    case StepOp::kInit:
+      return "init";
+    case StepOp::kRestart:
+      return "restart";
+    case StepOp::kCreateRouters:
+      return "create_routers";
+    case StepOp::kDeleteRouters:
+      return "delete_routers";
+    case StepOp::kChurnRouters:
+      return "churn_routers";
+    case StepOp::kCreateNetworks:
+      return "create_networks";
+    case StepOp::kDeleteNetworks:
+      return "delete_networks";
+    case StepOp::kCreatePorts:
+      return "create_ports";
+    case StepOp::kParallel:
+      return "parallel";
+    case StepOp::kSetFaults:
+      return "set_faults";
+    case StepOp::kClearFaults:
+      return "clear_faults";
+    case StepOp::kBackend:
+      return "backend";
+    case StepOp::kWait:
+      return "wait";
+    case StepOp::kCheck:
+      return "check";
+    case StepOp::kRedoConfig:
+      return "redo_config";
+    case StepOp::kUpdateSecret:
+      return "update_secret";
+    case StepOp::kStatus:
+      return "status";
+  }
+  return "unknown";
+}
+
+std::vector<std::string> Step::Names() const {
+  if (!names.empty()) return names;
+  std::vector<std::string> out;
+  if (prefix.empty()) return out;
+  out.reserve(static_cast<size_t>(count > 0 ? count : 0));
+  for (int i = first; i < first + count; ++i) {
+    char index[16];
+    std::snprintf(index, sizeof(index), "%03d", i);
+    out.push_back(prefix + "-" + index);
+  }
+  return out;
+}
+
+bool Scenario::Concurrent() const {
+  return nodes.size() > 1 || AnyStep(steps, [](const Step& s) {
+           return s.workers > 1 || s.op == StepOp::kParallel;
+         });
+}
+
+bool Scenario::NeedsServerSide() const {
+  return !server_faults.empty() || !initial_backend.empty() ||
+         AnyStep(steps, [](const Step& s) {
+           return s.op == StepOp::kBackend ||
+                  (s.op == StepOp::kSetFaults && s.side == FaultSide::kServer);
+         });
+}
+
+}  // namespace nsxv::scenarios
