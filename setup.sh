@@ -54,6 +54,25 @@ run_sanitized() {  # run_sanitized PRESET
     "build/$preset/bin/nsxv_tests" --gtest_filter="$CONCURRENCY_FILTER" --gtest_brief=1
 }
 
+# The scenario library beyond ctest: determinism of the concurrency scenarios (20 repeats, same
+# normalized report), the swarm, and the whole library under TSan.
+scenario_checks() {
+  log "concurrency scenarios, 20 repeats each (normalized reports must be identical)"
+  build/bin/nsxv-md scenario run scenarios/library --tag concurrency --repeat 20 >build/scenario-repeat.txt ||
+    { tail -n 40 build/scenario-repeat.txt; exit 1; }
+  tail -n 1 build/scenario-repeat.txt >&2
+  log "swarm: 500 seeds"
+  build/bin/nsxv-md scenario swarm --seeds 1..500 --out build/swarm-failures --jobs "$JOBS" \
+    >build/swarm.txt || { grep -v '^PASS' build/swarm.txt | tail -n 40; exit 1; }
+  tail -n 1 build/swarm.txt >&2
+  build tsan nsxv-md
+  log "scenario library under tsan"
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    build/tsan/bin/nsxv-md scenario run scenarios/library >build/scenario-tsan.txt ||
+    { grep -v '^PASS' build/scenario-tsan.txt | tail -n 40; exit 1; }
+  tail -n 1 build/scenario-tsan.txt >&2
+}
+
 bench_smoke() {
   log "benchmark smoke pass"
   for b in build/bin/*_bench; do
@@ -81,6 +100,7 @@ case "${1:-}" in
     bench_smoke
     run_sanitized asan
     run_sanitized tsan
+    scenario_checks
     log "full test suite (release)"
     ctest --test-dir build --output-on-failure -j "$JOBS"
     ;;

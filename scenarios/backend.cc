@@ -39,7 +39,7 @@ Result<std::unique_ptr<Backend>> Backend::InProcess(uint64_t seed) {
   fake::FakeOptions options;
   options.seed = seed;
   options.user = "admin";
-  options.password = "scenario";
+  options.password = "fake-nsx-password";
   b->fake_ = std::make_unique<fake::FakeManager>(*b->clock_, options);
   b->transport_ = std::make_unique<fake::InProcessTransport>(*b->fake_);
   b->url_ = "https://nsxmanager.fake";
@@ -56,7 +56,7 @@ Result<std::unique_ptr<Backend>> Backend::Https(uint64_t seed) {
   fake::FakeOptions options;
   options.seed = seed;
   options.user = "admin";
-  options.password = "scenario";
+  options.password = "fake-nsx-password";
   options.time_scale = kHttpsTimeScale;
   b->fake_ = std::make_unique<fake::FakeManager>(*b->clock_, options);
   fake::ServerOptions server_options;

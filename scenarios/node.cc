@@ -41,6 +41,22 @@ Status Node::Start(config::Config config) {
   return Status::Ok();
 }
 
+void Node::AnnounceInit() {
+  MutexLock lock(&launch_mu_);
+  ++announced_inits_;
+}
+
+void Node::InitEntering() {
+  MutexLock lock(&launch_mu_);
+  if (announced_inits_ > 0) --announced_inits_;
+  launch_cv_.SignalAll();
+}
+
+void Node::AwaitAnnouncedInits() {
+  MutexLock lock(&launch_mu_);
+  while (announced_inits_ > 0) launch_cv_.Wait(&launch_mu_);
+}
+
 Result<std::unique_ptr<store::Context>> Node::OpenContext() const {
   store::ContextOptions o;
   o.path = config_.database.path;

@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "driver/common/mutex.h"
 #include "driver/config/config.h"
 #include "driver/locking/lock.h"
 #include "driver/md_proxy/md_proxy.h"
@@ -40,6 +41,14 @@ class Node {
   // From now on the node sends `requests` more requests and then fails every call.
   void CrashAfter(int64_t requests) { transport_.CrashAfter(requests); }
 
+  // Parallel blocks: an init sub-step is announced before the threads start, and operations that
+  // need the metadata proxy wait until every announced init has entered Init() (which then makes
+  // their ConfigureRouterEdge wait for it), so "routers while init runs" does not depend on
+  // which thread the scheduler starts first.
+  void AnnounceInit() EXCLUDES(launch_mu_);
+  void InitEntering() EXCLUDES(launch_mu_);
+  void AwaitAnnouncedInits() EXCLUDES(launch_mu_);
+
   const std::string& name() const { return name_; }
   const config::Config& config() const { return config_; }
   const md_proxy::MdProxyConfig& md_config() const { return md_; }
@@ -62,6 +71,9 @@ class Node {
   std::unique_ptr<locking::HostLockProvider> locks_;
   std::unique_ptr<plugin::Plugin> plugin_;
   std::unique_ptr<md_proxy::MetadataProxyHandler> handler_;
+  Mutex launch_mu_;
+  CondVar launch_cv_;
+  int announced_inits_ GUARDED_BY(launch_mu_) = 0;
 };
 
 }  // namespace nsxv::scenarios

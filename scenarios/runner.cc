@@ -46,6 +46,31 @@ config::Config BaseConfig() {
   return c;
 }
 
+// What the runner cannot do safely, refused before anything runs: a sub-step of a parallel block
+// that rebuilds a node (restart, update_secret, crash) while its siblings use it; virtual time on
+// a real manager.
+Status CheckRunnable(const Scenario& sc, BackendKind backend) {
+  for (const Step& step : sc.steps) {
+    if (backend == BackendKind::kReal && step.op == StepOp::kWait) {
+      return Status(StatusCode::kInvalidArgument,
+                    sc.file + ": " + step.json_path + ": wait needs a fake backend (virtual time)");
+    }
+    for (const Step& sub : step.steps) {
+      if (sub.op == StepOp::kRestart || sub.op == StepOp::kUpdateSecret ||
+          sub.crash_after_requests) {
+        return Status(StatusCode::kInvalidArgument,
+                      sc.file + ": " + sub.json_path +
+                          ": a node cannot be restarted or crashed inside a parallel block");
+      }
+      if (backend == BackendKind::kReal && sub.op == StepOp::kWait) {
+        return Status(StatusCode::kInvalidArgument,
+                      sc.file + ": " + sub.json_path + ": wait needs a fake backend (virtual time)");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 ScenarioRun::ScenarioRun(const Scenario& scenario, const RunOptions& options, uint64_t seed)
@@ -98,6 +123,7 @@ config::Config ScenarioRun::NodeConfig(const NodeSpec& spec,
 Node& ScenarioRun::NodeByName(const std::string& name) { return *nodes_.at(name); }
 
 Status ScenarioRun::Setup() {
+  NSXV_RETURN_IF_ERROR(CheckRunnable(scenario_, options_.backend));
   const bool real = options_.backend == BackendKind::kReal;
   if (real) {
     if (!options_.real_config || !options_.real_config->nsxv.manager_uri) {
@@ -295,6 +321,9 @@ StepReport ScenarioRun::RunStep(const Step& step) {
 
 void ScenarioRun::RunParallel(const Step& step, StepFacts& facts) {
   std::vector<StepReport> reports(step.steps.size());
+  for (const Step& sub : step.steps) {
+    if (sub.op == StepOp::kInit) NodeByName(sub.node).AnnounceInit();
+  }
   std::vector<std::thread> threads;
   threads.reserve(step.steps.size());
   for (size_t i = 0; i < step.steps.size(); ++i) {

@@ -118,6 +118,7 @@ StepFacts ScenarioRun::RunOp(const Step& step) {
   const std::vector<std::string> names = step.Names();
   switch (step.op) {
     case StepOp::kInit: {
+      node.InitEntering();
       auto init = node.handler().Init();
       if (init.ok()) {
         facts.outcomes.push_back({});
@@ -163,6 +164,7 @@ StepFacts ScenarioRun::RunOp(const Step& step) {
         MutexLock lock(&mu_);
         intended_routers_.insert(names.begin(), names.end());
       }
+      node.AwaitAnnouncedInits();
       facts.outcomes = RunBatch(node, step.workers, names.size(),
                                 [&](store::Context& ctx, size_t i) {
                                   return CreateRouter(node, ctx, names[i]);
@@ -181,6 +183,7 @@ StepFacts ScenarioRun::RunOp(const Step& step) {
       break;
     }
     case StepOp::kChurnRouters: {
+      node.AwaitAnnouncedInits();
       {
         MutexLock lock(&mu_);
         for (const auto& n : names) intended_routers_.erase(n);

@@ -104,8 +104,13 @@ int RunScenarioCommand(const ScenarioCommandOptions& options, std::ostream& out,
   for (const std::string& file : *files) {
     auto sc = LoadScenarioFile(file);
     if (!sc.ok()) return fail_usage(sc.error().message());
-    scenarios.push_back(std::move(sc).value());
+    const bool tagged =
+        options.tags.empty() || std::any_of(options.tags.begin(), options.tags.end(), [&](auto& t) {
+          return std::find(sc->tags.begin(), sc->tags.end(), t) != sc->tags.end();
+        });
+    if (tagged) scenarios.push_back(std::move(sc).value());
   }
+  if (scenarios.empty()) return fail_usage("no scenario has one of the tags given with --tag");
 
   RunOptions run;
   run.seed = options.seed;

@@ -22,6 +22,7 @@ struct ScenarioCommandOptions {
   std::optional<uint64_t> seed;
   std::string backend = "inprocess";  // inprocess | https | a manager URL
   int repeat = 1;
+  std::vector<std::string> tags;  // run only scenarios with one of these tags (empty: all)
   bool json = false;
   config::LoadOptions config;  // --config / --set: the real manager's nsx.ini
   bool dry_run = false;

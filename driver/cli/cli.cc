@@ -16,6 +16,7 @@
 #include "driver/cli/commands.h"
 #include "fake_nsxv/fake_cli.h"
 #include "scenarios/scenario_command.h"
+#include "scenarios/swarm.h"
 
 namespace nsxv::cli {
 namespace {
@@ -178,6 +179,8 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                    "Run each scenario N times and compare the normalized reports")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
+  scenario_run_cmd->add_option("--tag", scenario_opts.tags,
+                               "Run only the scenarios with this tag (repeatable: any of them)");
   scenario_run_cmd->add_flag("--dry-run", scenario_opts.dry_run,
                              "Real manager: list what would be created, change nothing");
   scenario_run_cmd->add_flag("--allow-changes", scenario_opts.allow_changes,
@@ -186,6 +189,24 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                                "Real manager: prefix of every name (default nsxvsim-SEED-PID)");
   scenario_run_cmd->add_flag("--keep", scenario_opts.keep_work_dir,
                              "Keep each run's work directory (database, locks)");
+  scenarios::SwarmCommandOptions swarm_opts;
+  CLI::App* scenario_swarm_cmd = scenario_cmd->add_subcommand(
+      "swarm",
+      "Run one generated scenario per seed (random operation mixes, faults, intensities and "
+      "concurrency) with invariants and liveness; a failing seed is minimized and written as a "
+      "scenario file that reproduces it");
+  scenario_swarm_cmd->add_option("--seeds", swarm_opts.seeds, "Seed range A..B (or one seed N)")
+      ->required();
+  scenario_swarm_cmd
+      ->add_option("--backend", swarm_opts.backend, "inprocess or https (the fake on loopback)")
+      ->capture_default_str();
+  scenario_swarm_cmd
+      ->add_option("--out", swarm_opts.out_dir,
+                   "Directory for the minimized reproducers swarm-<seed>.json")
+      ->capture_default_str();
+  scenario_swarm_cmd->add_option("--jobs", swarm_opts.jobs, "Seeds run at once (threads)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   fake::FakeCliFlags fake_flags;
   CLI::App* fake_cmd = app.add_subcommand(
       "fake",
@@ -234,6 +255,12 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     scenario_opts.config.file = config_file;
     scenario_opts.config.overrides = overrides;
     return scenarios::RunScenarioCommand(scenario_opts, out, err);
+  }
+  if (*scenario_swarm_cmd) {
+    // Swarm prints its own result lines or JSON document; faults make the driver log retries.
+    swarm_opts.json = json;
+    if (verbose == 0) spdlog::set_level(spdlog::level::err);
+    return scenarios::RunSwarmCommand(swarm_opts, out, err);
   }
   if (*fake_cmd) {
     // The fake prints its own output (not the JSON document).

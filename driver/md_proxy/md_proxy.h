@@ -62,6 +62,8 @@ inline constexpr const char* kInterEdgeNetName = "inter-edge-net";
 inline constexpr const char* kInterEdgeSubnetName = "inter-edge-subnet";
 inline constexpr const char* kProxyRouterName = "metadata_proxy_router";
 inline constexpr int kExternalVnicIndex = 0;
+// How long ConfigureRouterEdge waits for a first Init() that is running (real time).
+inline constexpr std::chrono::minutes kConfigureInitWait{30};
 
 // The md options of reference §5.1 (names as in nsx.ini). An empty string means "not set".
 struct MdProxyConfig {
@@ -206,7 +208,8 @@ class MetadataProxyHandler {
 
   // M25 for a router id or a DHCP resource id "dhcp-<net>": md port on the internal network,
   // internal interface with the 169.254.169.254 secondary, certificate (HTTPS), md LB. A failure
-  // after the port was created removes the port again. REQUIRES: Init() succeeded.
+  // after the port was created removes the port again. REQUIRES: Init() succeeded, or a first
+  // Init() is running (then it waits for it, at most kConfigureInitWait).
   Status ConfigureRouterEdge(store::Context& ctx, const std::string& router_id);
   // M26, fixed: deletes every md port of the router, removes the md virtual server from the
   // edge's LB (other virtual servers are kept), frees the inter-edge vnic and then deletes the

@@ -146,6 +146,14 @@ Status MetadataProxyHandler::ConfigureRouterEdge(store::Context& ctx,
   std::vector<std::string> proxy_ips;
   {
     MutexLock l(&mu_);
+    // A configure that arrives while the first Init() runs waits for it to publish the proxy IPs
+    // (bounded: Init() itself is bounded by the driver's timeouts).
+    const auto deadline = std::chrono::steady_clock::now() + kConfigureInitWait;
+    while (!initialized_ && init_running_ > 0) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) break;
+      init_cv_.WaitFor(&mu_, deadline - now);
+    }
     if (!initialized_) {
       return Status(StatusCode::kFailedPrecondition, "metadata proxy is not initialized");
     }
