@@ -239,6 +239,7 @@ Result<CheckReport> ScenarioRun::Check() {
   }
   CheckOptions copt;
   copt.edge_name_prefix = prefix_;
+  if (fake) copt.list_virtual_wires = FakeModelWires(fake->model());
   auto report = CheckInvariants(*observer_ctx_, *observer_, md_node->md_config(), copt);
   if (fake && plan) fake->SetFaultPlan(plan);
   return report;

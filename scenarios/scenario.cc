@@ -21,8 +21,7 @@ bool CountBound::Holds(int64_t value) const {
 
 std::string CountBound::Describe() const {
   if (min && max) {
-    return *min == *max ? std::to_string(*min)
-                        : std::to_string(*min) + ".." + std::to_string(*max);
+    return *min == *max ? std::to_string(*min) : std::to_string(*min) + ".." + std::to_string(*max);
   }
   if (min) return ">= " + std::to_string(*min);
   if (max) return "<= " + std::to_string(*max);
@@ -91,17 +90,14 @@ std::vector<std::string> Step::Names() const {
 }
 
 bool Scenario::Concurrent() const {
-  return nodes.size() > 1 || AnyStep(steps, [](const Step& s) {
-           return s.workers > 1 || s.op == StepOp::kParallel;
-         });
+  return nodes.size() > 1 ||
+         AnyStep(steps, [](const Step& s) { return s.workers > 1 || s.op == StepOp::kParallel; });
 }
 
 bool Scenario::NeedsServerSide() const {
-  return !server_faults.empty() || !initial_backend.empty() ||
-         AnyStep(steps, [](const Step& s) {
-           return s.op == StepOp::kBackend ||
-                  (s.op == StepOp::kSetFaults && s.side == FaultSide::kServer);
-         });
+  return !server_faults.empty() || !initial_backend.empty() || AnyStep(steps, [](const Step& s) {
+    return s.op == StepOp::kBackend || (s.op == StepOp::kSetFaults && s.side == FaultSide::kServer);
+  });
 }
 
 }  // namespace nsxv::scenarios

@@ -47,8 +47,7 @@ Status ParseBound(const JsonNode& n, CountBound* out) {
   return Status::Ok();
 }
 
-Status OptionalBound(const JsonNode& parent, std::string_view key,
-                     std::optional<CountBound>* out) {
+Status OptionalBound(const JsonNode& parent, std::string_view key, std::optional<CountBound>* out) {
   if (!parent.Has(key)) return Status::Ok();
   CountBound b;
   NSXV_RETURN_IF_ERROR(ParseBound(parent.Child(key), &b));
@@ -116,10 +115,10 @@ void PutBound(json& j, std::string_view key, const std::optional<CountBound>& b)
 }  // namespace
 
 Status ParseExpectation(const JsonNode& n, ExpectScope scope, Expectation* out) {
-  NSXV_RETURN_IF_ERROR(n.CheckObject({"ok", "succeeded", "failed", "writes", "error_contains",
-                                      "requests", "faults_fired", "init", "violations",
-                                      "violation_invariants", "state"},
-                                     "an expectation"));
+  NSXV_RETURN_IF_ERROR(
+      n.CheckObject({"ok", "succeeded", "failed", "writes", "error_contains", "requests",
+                     "faults_fired", "init", "violations", "violation_invariants", "state"},
+                    "an expectation"));
   Expectation e;
   NSXV_RETURN_IF_ERROR(OptionalBool(n, "ok", &e.ok));
   NSXV_RETURN_IF_ERROR(OptionalBound(n, "succeeded", &e.succeeded));

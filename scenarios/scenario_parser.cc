@@ -239,7 +239,9 @@ Status ParseNodes(const JsonNode& root, Scenario* s) {
     NSXV_RETURN_IF_ERROR(n.Require("name"));
     NSXV_RETURN_IF_ERROR(n.Name("name", &node.name));
     for (const NodeSpec& other : s->nodes) {
-      if (other.name == node.name) return n.Child("name").Error("duplicate node '" + node.name + "'");
+      if (other.name == node.name) {
+        return n.Child("name").Error("duplicate node '" + node.name + "'");
+      }
     }
     if (n.Has("nsxv")) NSXV_RETURN_IF_ERROR(internal::ParseNsxv(n.Child("nsxv"), &node.nsxv));
     s->nodes.push_back(std::move(node));

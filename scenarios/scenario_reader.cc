@@ -106,9 +106,9 @@ Status JsonNode::Int(std::string_view key, int64_t min, int64_t max, int64_t* ou
   if (!Has(key)) return Status::Ok();
   const JsonNode n = Child(key);
   if (!n.value().is_number_integer()) return n.TypeError("an integer");
-  const bool too_big = n.value().is_number_unsigned() &&
-                       n.value().get<uint64_t>() >
-                           static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  const bool too_big =
+      n.value().is_number_unsigned() &&
+      n.value().get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
   const int64_t v = too_big ? std::numeric_limits<int64_t>::max() : n.value().get<int64_t>();
   if (too_big || v < min || v > max) {
     const std::string range = max == std::numeric_limits<int64_t>::max()
@@ -130,7 +130,8 @@ Status JsonNode::Int(std::string_view key, int min, int max, int* out) const {
 Status JsonNode::Unsigned(std::string_view key, uint64_t* out) const {
   if (!Has(key)) return Status::Ok();
   const JsonNode n = Child(key);
-  if (!n.value().is_number_unsigned()) return n.TypeError("a non-negative integer");
+  if (!n.value().is_number_integer()) return n.TypeError("a non-negative integer");
+  if (!n.value().is_number_unsigned()) return n.Error("must be >= 0, got " + n.value().dump());
   *out = n.value().get<uint64_t>();
   return Status::Ok();
 }

@@ -106,8 +106,8 @@ Status ParseCidrTemplate(const JsonNode& n, Step* s) {
     const std::string cidr = SubstituteIndex(s->cidr, index);
     auto parsed = store::ParseCidr(cidr);
     if (!parsed.ok()) {
-      return n.Child("cidr").Error(parsed.error().message() + " (with {i} = " +
-                                   std::to_string(index) + ")");
+      return n.Child("cidr").Error(parsed.error().message() +
+                                   " (with {i} = " + std::to_string(index) + ")");
     }
   }
   return Status::Ok();
@@ -229,7 +229,7 @@ Status ParseStep(const JsonNode& n, const StepContext& context, bool nested, Ste
   }
   std::vector<std::string_view> allowed = {"op", "name", "node", "expect"};
   allowed.insert(allowed.end(), spec->keys.begin(), spec->keys.end());
-  NSXV_RETURN_IF_ERROR(n.CheckObject(allowed, "a " + op_name + " step"));
+  NSXV_RETURN_IF_ERROR(n.CheckObject(allowed, "a step of op " + op_name));
 
   Step s;
   s.op = spec->op;

@@ -184,8 +184,10 @@ int RunDemo(Session& s, const DemoOptions& options) {
 
   // 4. Invariants of the DB against the backend.
   start = std::chrono::steady_clock::now();
+  scenarios::CheckOptions check_options;
+  check_options.list_virtual_wires = scenarios::FakeModelWires(manager.model());
   auto check = scenarios::CheckInvariants(runtime.admin_context(), runtime.vcns(),
-                               config::ToMdProxyConfig(runtime.config()));
+                                          config::ToMdProxyConfig(runtime.config()), check_options);
   if (!check.ok()) return s.Fail({kExitFailed, "demo: check failed: " + check.error().message()});
   steps.push_back({"invariant checks",
                    std::to_string(check->passed()) + "/" + std::to_string(check->checks) +
