@@ -1,16 +1,16 @@
 // The scenario model's helpers (the parser is in scenario_parser.cc).
 #include "scenarios/scenario.h"
 
+#include <algorithm>
+#include <array>
 #include <cstdio>
 
 namespace nsxv::scenarios {
 namespace {
 
 bool AnyStep(const std::vector<Step>& steps, bool (*pred)(const Step&)) {
-  for (const Step& s : steps) {
-    if (pred(s) || AnyStep(s.steps, pred)) return true;
-  }
-  return false;
+  return std::ranges::any_of(steps,
+                             [&](const Step& s) { return pred(s) || AnyStep(s.steps, pred); });
 }
 
 }  // namespace
@@ -82,9 +82,9 @@ std::vector<std::string> Step::Names() const {
   if (prefix.empty()) return out;
   out.reserve(static_cast<size_t>(count > 0 ? count : 0));
   for (int i = first; i < first + count; ++i) {
-    char index[16];
-    std::snprintf(index, sizeof(index), "%03d", i);
-    out.push_back(prefix + "-" + index);
+    std::array<char, 16> index{};
+    std::snprintf(index.data(), index.size(), "%03d", i);
+    out.push_back(prefix + "-" + index.data());
   }
   return out;
 }

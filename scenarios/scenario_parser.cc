@@ -2,6 +2,7 @@
 // (routers, networks, proxy IPs, fault rules), then LoadScenarioFile. Step objects are read by
 // scenario_steps.cc, expectations by scenario_expect.cc, the way back by scenario_to_json.cc.
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <exception>
@@ -374,9 +375,9 @@ Result<Scenario> LoadScenarioFile(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return CannotRead(path, errno);
   std::string text;
-  char buffer[65536];
+  std::array<char, 65536> buffer{};
   size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), f)) > 0) text.append(buffer, n);
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) text.append(buffer.data(), n);
   const bool failed = std::ferror(f) != 0;
   const int error = errno;
   std::fclose(f);
