@@ -365,6 +365,8 @@ ScenarioReport ScenarioRun::Execute() {
     report_.after_steps = std::move(after).value();
     StepFacts facts;
     facts.check = report_.after_steps;
+    auto nets = DbNetworkNames();
+    facts.networks = nets.ok() ? static_cast<int>(nets->size()) : -1;
     report_.after_steps_verdicts = Evaluate(scenario_.expect_after_steps, facts);
   } else {
     report_.failures.push_back("invariant check after the steps: " + after.error().message());

@@ -80,20 +80,39 @@ void ScenarioRun::Liveness() {
     if (round == rounds) break;
 
     // Re-drive. Broken routers are those a violation names.
+    // Stale md LB members alone (the proxy pool changed) are what the admin redo-config is for;
+    // any other violation naming a router makes it broken.
     std::set<std::string> broken_ids;
     std::vector<std::string> orphan_edges;
+    std::vector<std::string> orphan_wires;
+    bool stale_members = false;
     for (const Violation& v : check->violations) {
+      const bool members = v.invariant == "router-md" && v.detail.rfind("LB members", 0) == 0;
+      stale_members = stale_members || members;
       const std::string router = ObjectId(v.object, "router");
-      if (!router.empty()) broken_ids.insert(router);
+      if (!router.empty() && !members) broken_ids.insert(router);
       const std::string edge = ObjectId(v.object, "edge");
       if (v.invariant == "orphans" && !edge.empty()) orphan_edges.push_back(edge);
+      const std::string wire = ObjectId(v.object, "virtual wire");
+      if (v.invariant == "orphans" && !wire.empty()) orphan_wires.push_back(wire);
     }
     auto ctx = driver_node.OpenContext();
     if (!ctx.ok()) continue;
+    // What the admin utility's orphaned-edges / orphaned-networks clean-ups do.
     for (const std::string& edge : orphan_edges) {
-      // What the admin utility's orphaned-edges clean does.
       Status s = observer_->DeleteEdge(edge);
       report_.repairs.push_back("delete orphan edge " + edge + (s.ok() ? "" : ": " + s.message()));
+    }
+    for (const std::string& wire : orphan_wires) {
+      Status s = observer_->DeleteVirtualWire(wire);
+      report_.repairs.push_back("delete orphan virtual wire " + wire +
+                                (s.ok() ? "" : ": " + s.message()));
+    }
+    if (stale_members) {
+      auto redo = driver_node.handler().RedoConfig();
+      report_.repairs.push_back(redo.ok() ? "redo-config: " + std::to_string(redo->updated) +
+                                                " router edges updated"
+                                          : "redo-config: " + redo.error().message());
     }
     std::set<std::string> have(routers->begin(), routers->end());
     for (const std::string& name : *routers) {

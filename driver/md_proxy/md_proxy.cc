@@ -352,9 +352,47 @@ ProxyEdgeReport MetadataProxyHandler::ValidateProxyEdge(const std::string& ext_i
     return CheckProxyEdge(*ctx, ext_ip, report.router_id, report.edge_id, report);
   };
   Status s = run();
+  if (!s.ok() && ProxyEdgeGone(s, report.edge_id)) return ReplaceProxyEdge(ext_ip, ext_ip, report);
   report.ok = s.ok();
   if (!s.ok()) report.error = s.message();
   return report;
+}
+
+bool MetadataProxyHandler::ProxyEdgeGone(const Status& failure, const std::string& edge_id) const {
+  if (failure.code() != StatusCode::kNotFound || !config_.metadata_initializer) return false;
+  if (edge_id.empty()) return true;  // the binding has no edge
+  auto status = vcns_.GetEdgeStatus(edge_id);
+  return !status.ok() && status.error().code() == StatusCode::kNotFound;
+}
+
+ProxyEdgeReport MetadataProxyHandler::ReplaceProxyEdge(const std::string& db_ip,
+                                                       const std::string& ext_ip,
+                                                       const ProxyEdgeReport& old) const {
+  // The proxy edge was deleted behind the driver's back: its router and rows go, and a new proxy
+  // edge is made for the address (2016 left the pool without it until an operator intervened).
+  spdlog::warn("md_proxy op=replace_proxy_edge ext_ip={} edge={} router={} reason=missing",
+               ext_ip, old.edge_id, old.router_id);
+  auto ctx = contexts_(true);
+  if (!ctx.ok()) {
+    ProxyEdgeReport failed = old;
+    failed.error = ctx.error().message();
+    return failed;
+  }
+  if (Status s = store::DeleteNsxvInternalEdge(**ctx, db_ip); !s.ok()) {
+    ProxyEdgeReport failed = old;
+    failed.error = "replacing missing proxy edge " + old.edge_id + ": " + s.message();
+    return failed;
+  }
+  if (!old.router_id.empty()) {
+    if (Status s = RemoveProxyRouter(**ctx, old.router_id); !s.ok()) {
+      ProxyEdgeReport failed = old;
+      failed.error = "replacing missing proxy edge " + old.edge_id + ": " + s.message();
+      return failed;
+    }
+  }
+  ProxyEdgeReport created = CreateProxyEdge(ext_ip);
+  created.old_ext_ip = db_ip == ext_ip ? "" : db_ip;
+  return created;
 }
 
 ProxyEdgeReport MetadataProxyHandler::ReaddressProxyEdge(const std::string& old_ip,
@@ -382,6 +420,7 @@ ProxyEdgeReport MetadataProxyHandler::ReaddressProxyEdge(const std::string& old_
     });
   };
   Status s = run();
+  if (!s.ok() && ProxyEdgeGone(s, report.edge_id)) return ReplaceProxyEdge(old_ip, new_ip, report);
   report.ok = s.ok();
   if (!s.ok()) report.error = s.message();
   return report;

@@ -16,6 +16,8 @@
 //    PUT only when its members differ from nova_metadata_ips (any count), and the read-modify-write
 //    keeps every other field (clientSsl included).
 //  - A re-addressed proxy edge keeps its DB row (old IP) until the new address is applied.
+//  - A proxy edge deleted behind the driver's back is replaced on the initializer (its router and
+//    rows removed, a new proxy edge created; reported as kCreated).
 //  - Member order, proxy IP order and so the LB documents are deterministic (sorted IPs).
 //  - ConfigureRouterEdge reuses the edge's metadata certificate (HTTPS mode) instead of creating
 //    one per call; CleanupRouterEdge removes every md port of the router, deconfigures the
@@ -255,6 +257,13 @@ class MetadataProxyHandler {
                         const std::string& router_id, const std::string& edge_id,
                         ProxyEdgeReport& report) const;
   Status RemoveProxyRouter(store::Context& ctx, const std::string& router_id) const;
+  // Whether `failure` of a validate / re-address comes from a proxy edge that no longer exists
+  // on the backend (initializer only; non-initializers report it).
+  bool ProxyEdgeGone(const Status& failure, const std::string& edge_id) const;
+  // Removes the rows and router of a vanished proxy edge (recorded under `db_ip`) and creates a
+  // new one for `ext_ip`.
+  ProxyEdgeReport ReplaceProxyEdge(const std::string& db_ip, const std::string& ext_ip,
+                                   const ProxyEdgeReport& old) const;
 
   Result<std::vector<driver::AddressGroup>> AddressGroups(store::Context& ctx,
                                                           const std::string& device_id,

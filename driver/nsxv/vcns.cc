@@ -85,6 +85,12 @@ RetryPolicy Vcns::ReadPolicy() {
 
 RetryPolicy Vcns::WritePolicy() { return RetryPolicy::OnHttp(1, {503}); }
 
+RetryPolicy Vcns::DeletePolicy() {
+  RetryPolicy p = WritePolicy();
+  p.retry_transport = true;
+  return p;
+}
+
 RetryPolicy Vcns::VnicWritePolicy() { return RetryPolicy::OnHttp(1, {400, 503}); }
 
 RetryPolicy Vcns::VirtualWirePolicy() { return RetryPolicy::OnHttp(1, {400, 503}); }
@@ -195,7 +201,7 @@ Result<std::optional<EdgeSummary>> Vcns::FindEdgeByName(std::string_view name) c
 }
 
 Status Vcns::DeleteEdge(std::string_view edge_id) const {
-  Status s = client_.Call(MakeCall("DELETE", EdgePath(edge_id), "", WritePolicy(), "delete_edge"))
+  Status s = client_.Call(MakeCall("DELETE", EdgePath(edge_id), "", DeletePolicy(), "delete_edge"))
                  .status();
   if (s.code() == StatusCode::kNotFound) return Status::Ok();  // already gone
   return s;
@@ -399,7 +405,7 @@ Status Vcns::DeleteCertificate(std::string_view certificate_id) const {
       client_
           .Call(MakeCall("DELETE",
                          "/api/2.0/services/truststore/certificate/" + std::string(certificate_id),
-                         "", WritePolicy(), "delete_certificate"))
+                         "", DeletePolicy(), "delete_certificate"))
           .status();
   if (s.code() == StatusCode::kNotFound) return Status::Ok();  // already gone
   return s;
@@ -424,10 +430,12 @@ Result<std::string> Vcns::CreateVirtualWire(std::string_view vdn_scope_id,
 }
 
 Status Vcns::DeleteVirtualWire(std::string_view wire_id) const {
-  return client_
-      .Call(MakeCall("DELETE", "/api/2.0/vdn/virtualwires/" + std::string(wire_id), "",
-                     WritePolicy(), "delete_virtual_wire", Format::kXml))
-      .status();
+  Status s = client_
+                 .Call(MakeCall("DELETE", "/api/2.0/vdn/virtualwires/" + std::string(wire_id), "",
+                                DeletePolicy(), "delete_virtual_wire", Format::kXml))
+                 .status();
+  if (s.code() == StatusCode::kNotFound) return Status::Ok();  // already gone (a resend)
+  return s;
 }
 
 }  // namespace nsxv::driver

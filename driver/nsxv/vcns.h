@@ -11,8 +11,11 @@
 // `retries` attempts):
 //  - reads (GET) also retry 503 and transport errors: repeating them is harmless;
 //  - idempotent writes (PUT of a whole document, DELETE) also retry 503; a vnic PUT also 400
-//    (2016 retry(RequestBad)). They do not retry a transport error: the change may have been
-//    applied, and the caller's reconciliation decides;
+//    (2016 retry(RequestBad)). A PUT does not retry a transport error (the change may have been
+//    applied, and the caller's reconciliation decides). Deletes by id (edge, virtual wire,
+//    certificate) do: resending a DELETE that was applied gets a 404, which is success — so a
+//    lost reply to a delete no longer leaves a router binding in ERROR (found by the scenario
+//    delete-response-lost);
 //  - DeployEdge (non-idempotent) is never blindly repeated: after any failed attempt it first
 //    looks the edge up by its unique name and returns the existing id if the lost attempt created
 //    it; it retries 400, 404, 409 and 503 and transport errors only when that lookup says the
@@ -24,7 +27,8 @@
 //  - CreateCsr and UploadCertificate create a truststore object per call: only the universal 409
 //    is retried; after a possibly applied attempt the caller looks the edge's certificates up
 //    with ListCertificateIds.
-//  - DeleteCertificate is an idempotent DELETE (retries 503 and 409; a 404 is success).
+//  - DeleteCertificate is an idempotent DELETE (retries 503, 409 and transport errors; a 404 is
+//    success).
 //
 // Thread-safe: a Vcns holds no mutable state; one instance is shared by many threads (the
 // ApiClient, Transport and Clock are thread-safe).
@@ -126,6 +130,9 @@ class Vcns {
   // The retry policy each call uses (exposed for tests and documentation).
   static RetryPolicy ReadPolicy();
   static RetryPolicy WritePolicy();
+  // Deletes of an object by id: also resent after a transport error (no response, reset), since
+  // a DELETE is idempotent here and a 404 answer to the resend counts as success.
+  static RetryPolicy DeletePolicy();
   static RetryPolicy VnicWritePolicy();
   static RetryPolicy VirtualWirePolicy();
 

@@ -396,7 +396,8 @@ TEST_F(MdProxyTest, M19Fix9ReaddressKeepsRowUntilApplied) {
 
 TEST_F(MdProxyTest, Fix3Fix13FailedProxyEdgeIsReportedSkippedAndNeverANullMember) {
   const InitReport first = MustInit(*Handler(TestMdConfig()));
-  ASSERT_TRUE(manager_->model().RemoveEdge(first.proxy_edges[0].edge_id).ok());
+  SetFaults(R"([{"method": "GET", "path": "/api/4.0/edges/)" + first.proxy_edges[0].edge_id +
+            R"(/routing/config/static", "fault": {"kind": "http_error", "status": 500}}])");
   auto h = Handler(TestMdConfig());
   const InitReport r = MustInit(*h);
   EXPECT_EQ(r.failed_ext_ips(), (std::vector<std::string>{"10.10.0.5"}));
@@ -404,6 +405,28 @@ TEST_F(MdProxyTest, Fix3Fix13FailedProxyEdgeIsReportedSkippedAndNeverANullMember
   EXPECT_EQ(r.live_proxy_ips, (std::vector<std::string>{first.proxy_edges[1].internal_ip}));
   const plugin::Router router = NewRouter(*h, "r1");
   EXPECT_EQ(MdMembers(EdgeOf(router.id)), r.live_proxy_ips);
+}
+
+TEST_F(MdProxyTest, ProxyEdgeDeletedBehindTheDriversBackIsReplaced) {
+  const InitReport first = MustInit(*Handler(TestMdConfig()));
+  const std::string gone = first.proxy_edges[0].edge_id;
+  ASSERT_TRUE(manager_->model().RemoveEdge(gone).ok());
+  const InitReport r = MustInit(*Handler(TestMdConfig()));
+  EXPECT_TRUE(r.complete());
+  EXPECT_EQ(r.proxy_edges[0].action, ProxyEdgeAction::kCreated);
+  EXPECT_NE(r.proxy_edges[0].edge_id, gone);
+  EXPECT_EQ(ProxyEdge(first.proxy_edges[0].ext_ip), r.proxy_edges[0].edge_id);
+  EXPECT_EQ(r.live_proxy_ips.size(), 2U);
+  EXPECT_EQ(Dump()["edges"].size(), 2U);
+  ExpectInvariants();
+  // A non-initializer does not repair: it reports the pool as incomplete.
+  ASSERT_TRUE(manager_->model().RemoveEdge(r.proxy_edges[1].edge_id).ok());
+  MdProxyConfig follower = TestMdConfig();
+  follower.metadata_initializer = false;
+  auto reported = Handler(follower)->Init();
+  ASSERT_TRUE(reported.ok()) << reported.error().message();
+  EXPECT_FALSE(reported->complete());
+  EXPECT_EQ(Dump()["edges"].size(), 1U) << "a non-initializer created an edge";
 }
 
 TEST_F(MdProxyTest, Fix4InternalNetworkFailureCleansUpAndRaises) {
