@@ -356,9 +356,10 @@ Result<std::vector<std::string>> ScenarioRun::DbRouterNames() {
                         store::GetNsxvInternalEdgesByPurpose(ctx, store::kInterEdgePurpose));
   std::vector<std::string> names;
   for (const auto& r : rows) {
+    // The driver's own routers (proxy routers, registered or left over) are not scenario routers.
     const bool proxy = std::any_of(proxies.begin(), proxies.end(),
                                    [&](const store::InternalEdge& e) { return e.router_id == r.id; });
-    if (!proxy) names.push_back(Unnamed(r.name));
+    if (!proxy && r.tenant_id != md_proxy::kInternalTenantId) names.push_back(Unnamed(r.name));
   }
   std::sort(names.begin(), names.end());
   return names;

@@ -15,6 +15,10 @@ using json = nlohmann::json;
 // A fault plan document's rule array (plans are {"rules": [...]} or a bare array).
 json& RulesOf(json& plan) { return plan.is_array() ? plan : plan["rules"]; }
 
+bool Neutral(const json& rule) {
+  return rule.contains("times") && rule["times"].is_number_integer() && rule["times"] == 0;
+}
+
 // JSON pointers of every step, sub-steps of parallel blocks included ("/steps/3/steps/1").
 std::vector<json::json_pointer> StepPointers(const json& doc) {
   std::vector<json::json_pointer> out;
@@ -65,22 +69,31 @@ std::vector<json> Candidates(const json& doc) {
       out.push_back(std::move(d));
     }
   }
-  // One fault rule, of the initial plan or of a set_faults step.
-  if (doc.contains("faults")) {
-    json plan = doc["faults"];
-    for (size_t r = 0; r < RulesOf(plan).size(); ++r) {
+  // Fault rules, of the initial plan and of set_faults steps. A rule's decisions depend on its
+  // index (fault_plan.h), so a rule is first neutralized in place ("times": 0 never fires) and
+  // the others keep deciding as before; neutral rules then go, the trailing ones first.
+  std::vector<json::json_pointer> plans;
+  if (doc.contains("faults")) plans.push_back(json::json_pointer("/faults"));
+  for (const auto& p : StepPointers(doc)) {
+    if (doc[p].contains("faults")) plans.push_back(p / "faults");
+  }
+  for (const auto& p : plans) {
+    json plan = doc[p];
+    const json& rules = RulesOf(plan);
+    const bool top = p.to_string() == "/faults";
+    for (size_t r = 0; r < rules.size(); ++r) {
+      if (Neutral(rules[r])) continue;
       json c = doc;
-      RulesOf(c["faults"]).erase(r);
-      if (RulesOf(c["faults"]).empty()) c.erase("faults");
+      json& rule = RulesOf(c[p])[r];
+      for (const char* key : {"probability", "skip", "window"}) rule.erase(key);
+      rule["times"] = 0;
       out.push_back(std::move(c));
     }
-  }
-  for (const auto& p : StepPointers(doc)) {
-    if (!doc[p].contains("faults")) continue;
-    json plan = doc[p]["faults"];
-    for (size_t r = 0; r < RulesOf(plan).size() && RulesOf(plan).size() > 1; ++r) {
+    for (size_t r = rules.size(); r-- > 0;) {
+      if (!Neutral(rules[r]) || (!top && rules.size() == 1)) continue;
       json c = doc;
-      RulesOf(c[p]["faults"]).erase(r);
+      RulesOf(c[p]).erase(r);
+      if (top && RulesOf(c[p]).empty()) c.erase("faults");
       out.push_back(std::move(c));
     }
   }
@@ -153,7 +166,6 @@ Result<Scenario> MinimizeFailure(const Scenario& failing, const RunOptions& run,
   MinimizeStats& st = stats != nullptr ? *stats : local;
   st = MinimizeStats{};
   NSXV_ASSIGN_OR_RETURN(Scenario current, ParseScenario(ScenarioToJson(failing).dump(), ""));
-  current.tags = failing.tags;
   json doc = ScenarioToJson(current);
 
   // The failure must show up again (up to 3 runs: a concurrent one may depend on timing).
@@ -185,7 +197,6 @@ Result<Scenario> MinimizeFailure(const Scenario& failing, const RunOptions& run,
       ++st.reductions;
       doc = std::move(candidate);
       current = std::move(parsed).value();
-      current.tags = failing.tags;
       shrunk = true;
       break;
     }

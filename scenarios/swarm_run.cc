@@ -86,6 +86,8 @@ SwarmSeedResult RunSeed(uint64_t seed, const SwarmOptions& options) {
     auto minimized = MinimizeFailure(*sc, run, m, &stats);
     if (minimized.ok()) repro = std::move(minimized).value();
   }
+  repro.tags = {"swarm"};
+  if (repro.Concurrent()) repro.tags.push_back("concurrency");
   r.minimized_steps = static_cast<int>(repro.steps.size());
   r.minimize_runs = stats.runs;
   r.reproduced = stats.reproduced;

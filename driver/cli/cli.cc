@@ -250,8 +250,9 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   if (*scenario_run_cmd) {
     // Scenario runs print their own result lines or JSON document.
     scenario_opts.json = json;
-    // Faults make the driver log retries by design: only errors unless -v is given.
-    if (verbose == 0) spdlog::set_level(spdlog::level::err);
+    // Faults make the driver log retries and skipped edges by design; the report says what
+    // failed. Driver logs only with -v.
+    if (verbose == 0) spdlog::set_level(spdlog::level::critical);
     scenario_opts.config.file = config_file;
     scenario_opts.config.overrides = overrides;
     return scenarios::RunScenarioCommand(scenario_opts, out, err);
@@ -259,7 +260,7 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   if (*scenario_swarm_cmd) {
     // Swarm prints its own result lines or JSON document; faults make the driver log retries.
     swarm_opts.json = json;
-    if (verbose == 0) spdlog::set_level(spdlog::level::err);
+    if (verbose == 0) spdlog::set_level(spdlog::level::critical);
     return scenarios::RunSwarmCommand(swarm_opts, out, err);
   }
   if (*fake_cmd) {

@@ -306,6 +306,7 @@ Result<std::vector<ProxyEdgeReport>> MetadataProxyHandler::ReconcileProxyEdges(
     return Incomplete("proxy edges for " + std::to_string(to_set.size()) +
                       " configured IPs are missing");
   }
+  if (config_.metadata_initializer) NSXV_RETURN_IF_ERROR(RemoveStrayProxyRouters(ctx));
   std::vector<ProxyEdgeReport> reports(both.size() + to_set.size());
   std::vector<std::function<void()>> tasks;
   size_t slot = 0;
@@ -393,6 +394,24 @@ ProxyEdgeReport MetadataProxyHandler::ReplaceProxyEdge(const std::string& db_ip,
   ProxyEdgeReport created = CreateProxyEdge(ext_ip);
   created.old_ext_ip = db_ip == ext_ip ? "" : db_ip;
   return created;
+}
+
+Status MetadataProxyHandler::RemoveStrayProxyRouters(store::Context& ctx) const {
+  // A proxy router whose creation failed and whose rollback failed too (its edge DELETE got an
+  // error) stays in the DB without an nsxv_internal_edges row. Under the init lock no proxy
+  // creation is in flight, so every such router is a leftover.
+  store::RouterFilter filter;
+  filter.name = std::vector<std::string>{kProxyRouterName};
+  filter.tenant_id = kInternalTenantId;
+  NSXV_ASSIGN_OR_RETURN(const auto routers, store::ListRouterRows(ctx, filter));
+  for (const auto& router : routers) {
+    NSXV_ASSIGN_OR_RETURN(const auto row, store::GetNsxvInternalEdgeByRouter(ctx, router.id));
+    if (row) continue;
+    spdlog::warn("md_proxy op=remove_stray_proxy_router router={}", router.id);
+    NSXV_RETURN_IF_ERROR(Annotate(RemoveProxyRouter(ctx, router.id),
+                                  "removing stray proxy router " + router.id));
+  }
+  return Status::Ok();
 }
 
 ProxyEdgeReport MetadataProxyHandler::ReaddressProxyEdge(const std::string& old_ip,

@@ -17,7 +17,8 @@
 //    keeps every other field (clientSsl included).
 //  - A re-addressed proxy edge keeps its DB row (old IP) until the new address is applied.
 //  - A proxy edge deleted behind the driver's back is replaced on the initializer (its router and
-//    rows removed, a new proxy edge created; reported as kCreated).
+//    rows removed, a new proxy edge created; reported as kCreated), and proxy routers left behind
+//    by a failed creation whose rollback failed are removed by the next Init on the initializer.
 //  - Member order, proxy IP order and so the LB documents are deterministic (sorted IPs).
 //  - ConfigureRouterEdge reuses the edge's metadata certificate (HTTPS mode) instead of creating
 //    one per call; CleanupRouterEdge removes every md port of the router, deconfigures the
@@ -257,6 +258,9 @@ class MetadataProxyHandler {
                         const std::string& router_id, const std::string& edge_id,
                         ProxyEdgeReport& report) const;
   Status RemoveProxyRouter(store::Context& ctx, const std::string& router_id) const;
+  // Initializer: removes proxy routers left without an nsxv_internal_edges row by a failed
+  // creation whose rollback failed as well. REQUIRES: the init lock is held.
+  Status RemoveStrayProxyRouters(store::Context& ctx) const;
   // Whether `failure` of a validate / re-address comes from a proxy edge that no longer exists
   // on the backend (initializer only; non-initializers report it).
   bool ProxyEdgeGone(const Status& failure, const std::string& edge_id) const;

@@ -338,6 +338,17 @@ Status MetadataProxyHandler::DeleteRouterWithMetadata(store::Context& ctx,
     if (binding) edge_id = binding->edge_id;
   }
   NSXV_RETURN_IF_ERROR(plugin_.GetRouter(ctx, router_id).status());
+  {
+    // A proxy router is refused before anything is deconfigured (the plugin would refuse the
+    // delete only after CleanupRouterEdge had removed the proxy's md port; found by swarm).
+    NSXV_ASSIGN_OR_RETURN(auto admin, contexts_(true));
+    NSXV_ASSIGN_OR_RETURN(const auto proxy, store::GetNsxvInternalEdgeByRouter(*admin, router_id));
+    if (proxy) {
+      return Status(StatusCode::kPermissionDenied,
+                    "router " + router_id + " is a metadata proxy router (" +
+                        proxy->ext_ip_address + "); not deleted");
+    }
+  }
   NSXV_RETURN_IF_ERROR(CleanupRouterEdge(ctx, router_id));
   NSXV_RETURN_IF_ERROR(plugin_.DeleteRouter(ctx, router_id));
   if (edge_id) {
