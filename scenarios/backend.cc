@@ -6,10 +6,6 @@
 namespace nsxv::scenarios {
 namespace {
 
-// Virtual latencies and deploy times of the fake over HTTPS are delivered in real time scaled by
-// this factor, so a lognormal 200 ms latency costs 0.2 ms of wall time.
-constexpr double kHttpsTimeScale = 0.001;
-
 }  // namespace
 
 const char* BackendKindName(BackendKind kind) {
@@ -57,7 +53,8 @@ Result<std::unique_ptr<Backend>> Backend::Https(uint64_t seed) {
   options.seed = seed;
   options.user = "admin";
   options.password = "fake-nsx-password";
-  options.time_scale = kHttpsTimeScale;
+  // time_scale stays 1: on a simulated clock the server moves the clock forward instead of
+  // waiting, so latencies and fault windows mean the same virtual time as in process.
   b->fake_ = std::make_unique<fake::FakeManager>(*b->clock_, options);
   fake::ServerOptions server_options;
   server_options.threads = 2;

@@ -318,6 +318,13 @@ Status MetadataProxyHandler::CleanupRouterEdge(store::Context& ctx, const std::s
 
 Result<plugin::Router> MetadataProxyHandler::CreateRouterWithMetadata(
     store::Context& ctx, const plugin::RouterSpec& spec) {
+  {
+    // Refused before an edge is deployed (and deleted again) for nothing.
+    MutexLock l(&mu_);
+    if (!initialized_ && init_running_ == 0) {
+      return Status(StatusCode::kFailedPrecondition, "metadata proxy is not initialized");
+    }
+  }
   NSXV_ASSIGN_OR_RETURN(const plugin::Router router, plugin_.CreateRouter(ctx, spec));
   Status s = ConfigureRouterEdge(ctx, router.id);
   if (s.ok()) return router;
