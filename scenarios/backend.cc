@@ -4,9 +4,7 @@
 #include "fake_nsxv/in_process_transport.h"
 
 namespace nsxv::scenarios {
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 const char* BackendKindName(BackendKind kind) {
   switch (kind) {
@@ -27,9 +25,12 @@ Backend::~Backend() {
   fake_.reset();
 }
 
-Result<std::unique_ptr<Backend>> Backend::InProcess(uint64_t seed) {
+// A backend with the fake on a fresh simulated clock. time_scale stays 1 for both fake backends:
+// on a simulated clock the HTTPS server moves the clock forward instead of waiting, so latencies
+// and fault windows mean the same virtual time in process and over HTTPS.
+std::unique_ptr<Backend> Backend::WithFake(BackendKind kind, uint64_t seed) {
   std::unique_ptr<Backend> b(new Backend());
-  b->kind_ = BackendKind::kInProcess;
+  b->kind_ = kind;
   b->simulated_ = std::make_unique<SimulatedClock>();
   b->clock_ = b->simulated_.get();
   fake::FakeOptions options;
@@ -37,25 +38,20 @@ Result<std::unique_ptr<Backend>> Backend::InProcess(uint64_t seed) {
   options.user = "admin";
   options.password = "fake-nsx-password";
   b->fake_ = std::make_unique<fake::FakeManager>(*b->clock_, options);
-  b->transport_ = std::make_unique<fake::InProcessTransport>(*b->fake_);
-  b->url_ = "https://nsxmanager.fake";
   b->user_ = options.user;
   b->password_ = options.password;
   return b;
 }
 
+Result<std::unique_ptr<Backend>> Backend::InProcess(uint64_t seed) {
+  std::unique_ptr<Backend> b = WithFake(BackendKind::kInProcess, seed);
+  b->transport_ = std::make_unique<fake::InProcessTransport>(*b->fake_);
+  b->url_ = "https://nsxmanager.fake";
+  return b;
+}
+
 Result<std::unique_ptr<Backend>> Backend::Https(uint64_t seed) {
-  std::unique_ptr<Backend> b(new Backend());
-  b->kind_ = BackendKind::kHttps;
-  b->simulated_ = std::make_unique<SimulatedClock>();
-  b->clock_ = b->simulated_.get();
-  fake::FakeOptions options;
-  options.seed = seed;
-  options.user = "admin";
-  options.password = "fake-nsx-password";
-  // time_scale stays 1: on a simulated clock the server moves the clock forward instead of
-  // waiting, so latencies and fault windows mean the same virtual time as in process.
-  b->fake_ = std::make_unique<fake::FakeManager>(*b->clock_, options);
+  std::unique_ptr<Backend> b = WithFake(BackendKind::kHttps, seed);
   fake::ServerOptions server_options;
   server_options.threads = 2;
   NSXV_ASSIGN_OR_RETURN(b->server_, fake::Server::Start(*b->fake_, server_options));
@@ -65,8 +61,6 @@ Result<std::unique_ptr<Backend>> Backend::Https(uint64_t seed) {
   topt.ca_pem = b->server_->ca_pem();
   topt.pool_size = 16;
   NSXV_ASSIGN_OR_RETURN(b->transport_, BeastTransport::Create(topt));
-  b->user_ = options.user;
-  b->password_ = options.password;
   return b;
 }
 

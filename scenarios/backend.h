@@ -53,6 +53,7 @@ class Backend {
 
  private:
   Backend() = default;
+  static std::unique_ptr<Backend> WithFake(BackendKind kind, uint64_t seed);
 
   BackendKind kind_ = BackendKind::kInProcess;
   std::unique_ptr<SimulatedClock> simulated_;

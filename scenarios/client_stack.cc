@@ -40,9 +40,9 @@ Result<HttpResponse> NodeTransport::Send(const HttpRequest& request) {
   while (left > 0 && !budget_.compare_exchange_weak(left, left - 1)) {
   }
   if (left == 0) {
-    return Status(StatusCode::kUnavailable, "node " + node_ + " crashed (scenario): " +
-                                                request.method + " " + request.target +
-                                                " not sent");
+    return Status(StatusCode::kUnavailable, "node " + node_ +
+                                                " crashed (scenario): " + request.method + " " +
+                                                request.target + " not sent");
   }
   return inner_.Send(request);
 }

@@ -5,7 +5,10 @@
 namespace nsxv::scenarios {
 
 Node::Node(std::string name, Transport& below, Clock& clock, std::string lock_dir)
-    : name_(name), transport_(below, std::move(name)), clock_(clock), lock_dir_(std::move(lock_dir)) {}
+    : name_(name),
+      transport_(below, std::move(name)),
+      clock_(clock),
+      lock_dir_(std::move(lock_dir)) {}
 
 Node::~Node() { Stop(); }
 
@@ -28,8 +31,8 @@ Status Node::Start(config::Config config) {
   config_ = std::move(config);
   md_ = md;
   transport_.CrashAfter(-1);
-  client_ = std::make_unique<driver::ApiClient>(transport_, clock_,
-                                                config::ToApiClientOptions(config_));
+  client_ =
+      std::make_unique<driver::ApiClient>(transport_, clock_, config::ToApiClientOptions(config_));
   vcns_ = std::make_unique<driver::Vcns>(*client_);
   locking::HostLockOptions lopt;
   lopt.lock_dir = lock_dir_;

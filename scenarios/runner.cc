@@ -27,25 +27,6 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// The [nsxv] settings every scenario starts from (docs/scenarios.md): two proxy edges on a
-// management port group, one Nova server, HTTP metadata with a shared secret.
-config::Config BaseConfig() {
-  config::Config c;
-  config::NsxvOptions& o = c.nsxv;
-  o.mgt_net_moid = "dvportgroup-mgmt";
-  o.mgt_net_proxy_ips = {"10.10.0.11", "10.10.0.12"};
-  o.mgt_net_proxy_netmask = "255.255.255.0";
-  o.mgt_net_default_gateway = "10.10.0.1";
-  o.nova_metadata_ips = {"10.20.0.5"};
-  o.metadata_shared_secret = "scenario-secret";
-  o.vdn_scope_id = "vdnscope-1";
-  o.external_network = "dvportgroup-ext";
-  o.datacenter_moid = "datacenter-2";
-  o.resource_pool_id = "domain-c7";
-  o.datastore_id = "datastore-1";
-  return c;
-}
-
 // What the runner cannot do safely, refused before anything runs: a sub-step of a parallel block
 // that rebuilds a node (restart, update_secret, crash) while its siblings use it; virtual time on
 // a real manager.
@@ -63,8 +44,9 @@ Status CheckRunnable(const Scenario& sc, BackendKind backend) {
                           ": a node cannot be restarted or crashed inside a parallel block");
       }
       if (backend == BackendKind::kReal && sub.op == StepOp::kWait) {
-        return Status(StatusCode::kInvalidArgument,
-                      sc.file + ": " + sub.json_path + ": wait needs a fake backend (virtual time)");
+        return Status(
+            StatusCode::kInvalidArgument,
+            sc.file + ": " + sub.json_path + ": wait needs a fake backend (virtual time)");
       }
     }
   }
@@ -72,6 +54,23 @@ Status CheckRunnable(const Scenario& sc, BackendKind backend) {
 }
 
 }  // namespace
+
+config::Config ScenarioBaseConfig() {
+  config::Config c;
+  config::NsxvOptions& o = c.nsxv;
+  o.mgt_net_moid = "dvportgroup-mgmt";
+  o.mgt_net_proxy_ips = {"10.10.0.11", "10.10.0.12"};
+  o.mgt_net_proxy_netmask = "255.255.255.0";
+  o.mgt_net_default_gateway = "10.10.0.1";
+  o.nova_metadata_ips = {"10.20.0.5"};
+  o.metadata_shared_secret = "scenario-secret";
+  o.vdn_scope_id = "vdnscope-1";
+  o.external_network = "dvportgroup-ext";
+  o.datacenter_moid = "datacenter-2";
+  o.resource_pool_id = "domain-c7";
+  o.datastore_id = "datastore-1";
+  return c;
+}
 
 ScenarioRun::ScenarioRun(const Scenario& scenario, const RunOptions& options, uint64_t seed)
     : scenario_(scenario), options_(options), seed_(seed) {}
@@ -109,7 +108,7 @@ config::Config ScenarioRun::NodeConfig(const NodeSpec& spec,
   add(scenario_.nsxv);
   add(spec.nsxv);
   add(changes);
-  config::Config base = options_.real_config ? *options_.real_config : BaseConfig();
+  config::Config base = options_.real_config ? *options_.real_config : ScenarioBaseConfig();
   base.database.path = work_dir_ + "/nsxv.db";
   auto loaded = config::LoadConfig(load, base);
   config::Config c = loaded.ok() ? std::move(loaded).value() : base;
@@ -232,8 +231,8 @@ Result<CheckReport> ScenarioRun::Check() {
   }
   const Node* md_node = nullptr;
   for (const auto& [name, node] : nodes_) {
-    if (md_node == nullptr || (node->md_config().metadata_initializer &&
-                               !md_node->md_config().metadata_initializer)) {
+    if (md_node == nullptr ||
+        (node->md_config().metadata_initializer && !md_node->md_config().metadata_initializer)) {
       md_node = node.get();
     }
   }
@@ -246,8 +245,7 @@ Result<CheckReport> ScenarioRun::Check() {
 }
 
 std::vector<Outcome> ScenarioRun::RunBatch(
-    Node& node, int workers, size_t n,
-    const std::function<Outcome(store::Context&, size_t)>& op) {
+    Node& node, int workers, size_t n, const std::function<Outcome(store::Context&, size_t)>& op) {
   std::vector<Outcome> outcomes(n);
   std::atomic<size_t> next{0};
   auto work = [&] {
@@ -377,7 +375,8 @@ ScenarioReport ScenarioRun::Execute() {
 
   for (const StepReport& s : report_.steps) {
     for (const auto& v : s.verdicts) {
-      if (!v.ok) report_.failures.push_back(s.path + " (" + s.op + "): " + v.what + ": " + v.detail);
+      if (!v.ok)
+        report_.failures.push_back(s.path + " (" + s.op + "): " + v.what + ": " + v.detail);
     }
   }
   for (const auto& v : report_.after_steps_verdicts) {
@@ -388,7 +387,8 @@ ScenarioReport ScenarioRun::Execute() {
   }
   report_.requests = static_cast<int64_t>(recorder_->size());
   report_.wall_s = SecondsSince(start);
-  report_.virtual_s = std::chrono::duration<double>(backend_->clock().Now() - virtual_start).count();
+  report_.virtual_s =
+      std::chrono::duration<double>(backend_->clock().Now() - virtual_start).count();
   if (backend_->kind() != BackendKind::kReal && report_.wall_s > scenario_.timeout_s) {
     spdlog::warn("scenario={} wall_s={:.2f} timeout_s={} (over its budget)", scenario_.name,
                  report_.wall_s, scenario_.timeout_s);
@@ -397,8 +397,9 @@ ScenarioReport ScenarioRun::Execute() {
 }
 
 std::string ReplayCommand(const Scenario& scenario, const RunOptions& options, uint64_t seed) {
-  std::string cmd = "nsxv-md scenario run " + (scenario.file.empty() ? "SCENARIO.json" : scenario.file) +
-                    " --seed " + std::to_string(seed);
+  std::string cmd = "nsxv-md scenario run " +
+                    (scenario.file.empty() ? "SCENARIO.json" : scenario.file) + " --seed " +
+                    std::to_string(seed);
   if (options.backend == BackendKind::kHttps) cmd += " --backend https";
   if (options.backend == BackendKind::kReal) {
     cmd += " --backend " + (options.real_config && options.real_config->nsxv.manager_uri

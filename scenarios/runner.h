@@ -45,14 +45,14 @@ struct RunOptions {
   // kReal: the loaded nsx.ini (manager_uri, credentials, TLS, md options); the scenario's
   // [nsxv] options are applied over it.
   std::optional<config::Config> real_config;
-  bool allow_changes = false;    // kReal: required to run at all
-  std::string run_prefix;        // kReal: prefix of every name; empty: "nsxvsim-<seed>-<pid>"
-  std::string work_dir;          // empty: a fresh temporary directory, removed afterwards
+  bool allow_changes = false;  // kReal: required to run at all
+  std::string run_prefix;      // kReal: prefix of every name; empty: "nsxvsim-<seed>-<pid>"
+  std::string work_dir;        // empty: a fresh temporary directory, removed afterwards
   bool keep_work_dir = false;
 };
 
 struct ExpectationVerdict {
-  std::string what;    // "succeeded", "requests[0] PUT **/loadbalancer/config", ...
+  std::string what;  // "succeeded", "requests[0] PUT **/loadbalancer/config", ...
   bool ok = true;
   std::string detail;  // "got 3, expected 1..2"
 };
@@ -98,6 +98,11 @@ struct ScenarioReport {
   // What a correct system makes identical for every run of the same seed (see the file comment).
   nlohmann::json Normalized() const;
 };
+
+// The [nsxv] settings every scenario starts from (docs/scenarios.md "Base settings"): two proxy
+// edges on a management port group, one Nova server, HTTP metadata with a shared secret, and the
+// edge placement options. The demo starts from them too.
+config::Config ScenarioBaseConfig();
 
 // The command line that reruns this scenario with this seed and backend.
 std::string ReplayCommand(const Scenario& scenario, const RunOptions& options, uint64_t seed);

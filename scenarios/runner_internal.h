@@ -65,8 +65,7 @@ class ScenarioRun {
   Outcome CreateNetwork(Node& node, store::Context& ctx, const std::string& name,
                         const std::string& cidr);
   Outcome DeleteNetwork(Node& node, store::Context& ctx, const std::string& name);
-  Outcome CreatePort(Node& node, store::Context& ctx, const std::string& network,
-                     size_t index);
+  Outcome CreatePort(Node& node, store::Context& ctx, const std::string& network, size_t index);
   Outcome BackendAction(const Step& step);
   Status SetFaults(FaultSide side, const std::string& plan_text);
   void ClearFaults();
@@ -102,7 +101,7 @@ class ScenarioRun {
   std::unique_ptr<store::Context> observer_ctx_;
 
   Mutex mu_;
-  std::set<std::string> intended_routers_ GUARDED_BY(mu_);   // unprefixed names
+  std::set<std::string> intended_routers_ GUARDED_BY(mu_);  // unprefixed names
   std::set<std::string> intended_networks_ GUARDED_BY(mu_);
   std::map<std::string, std::string> network_cidrs_ GUARDED_BY(mu_);
   ScenarioReport report_;

@@ -151,7 +151,8 @@ StepFacts ScenarioRun::RunOp(const Step& step) {
             s = admin.error();
           } else if (admin->failed > 0) {
             for (const auto& e : admin->edges) {
-              if (e.outcome == "failed") facts.outcomes.push_back({false, e.edge_id + ": " + e.error});
+              if (e.outcome == "failed")
+                facts.outcomes.push_back({false, e.edge_id + ": " + e.error});
             }
           }
         }
@@ -165,10 +166,9 @@ StepFacts ScenarioRun::RunOp(const Step& step) {
         intended_routers_.insert(names.begin(), names.end());
       }
       node.AwaitAnnouncedInits();
-      facts.outcomes = RunBatch(node, step.workers, names.size(),
-                                [&](store::Context& ctx, size_t i) {
-                                  return CreateRouter(node, ctx, names[i]);
-                                });
+      facts.outcomes = RunBatch(
+          node, step.workers, names.size(),
+          [&](store::Context& ctx, size_t i) { return CreateRouter(node, ctx, names[i]); });
       break;
     }
     case StepOp::kDeleteRouters: {
@@ -176,10 +176,9 @@ StepFacts ScenarioRun::RunOp(const Step& step) {
         MutexLock lock(&mu_);
         for (const auto& n : names) intended_routers_.erase(n);
       }
-      facts.outcomes = RunBatch(node, step.workers, names.size(),
-                                [&](store::Context& ctx, size_t i) {
-                                  return DeleteRouter(node, ctx, names[i]);
-                                });
+      facts.outcomes = RunBatch(
+          node, step.workers, names.size(),
+          [&](store::Context& ctx, size_t i) { return DeleteRouter(node, ctx, names[i]); });
       break;
     }
     case StepOp::kChurnRouters: {
@@ -188,16 +187,16 @@ StepFacts ScenarioRun::RunOp(const Step& step) {
         MutexLock lock(&mu_);
         for (const auto& n : names) intended_routers_.erase(n);
       }
-      facts.outcomes = RunBatch(node, step.workers, names.size(),
-                                [&](store::Context& ctx, size_t i) {
-                                  for (int r = 0; r < step.rounds; ++r) {
-                                    Outcome o = CreateRouter(node, ctx, names[i]);
-                                    if (!o.ok) return o;
-                                    o = DeleteRouter(node, ctx, names[i]);
-                                    if (!o.ok) return o;
-                                  }
-                                  return Outcome{};
-                                });
+      facts.outcomes =
+          RunBatch(node, step.workers, names.size(), [&](store::Context& ctx, size_t i) {
+            for (int r = 0; r < step.rounds; ++r) {
+              Outcome o = CreateRouter(node, ctx, names[i]);
+              if (!o.ok) return o;
+              o = DeleteRouter(node, ctx, names[i]);
+              if (!o.ok) return o;
+            }
+            return Outcome{};
+          });
       break;
     }
     case StepOp::kCreateNetworks: {
@@ -210,10 +209,10 @@ StepFacts ScenarioRun::RunOp(const Step& step) {
           network_cidrs_[n] = cidrs.back();
         }
       }
-      facts.outcomes = RunBatch(node, step.workers, names.size(),
-                                [&](store::Context& ctx, size_t i) {
-                                  return CreateNetwork(node, ctx, names[i], cidrs[i]);
-                                });
+      facts.outcomes =
+          RunBatch(node, step.workers, names.size(), [&](store::Context& ctx, size_t i) {
+            return CreateNetwork(node, ctx, names[i], cidrs[i]);
+          });
       break;
     }
     case StepOp::kDeleteNetworks: {
@@ -221,17 +220,15 @@ StepFacts ScenarioRun::RunOp(const Step& step) {
         MutexLock lock(&mu_);
         for (const auto& n : names) intended_networks_.erase(n);
       }
-      facts.outcomes = RunBatch(node, step.workers, names.size(),
-                                [&](store::Context& ctx, size_t i) {
-                                  return DeleteNetwork(node, ctx, names[i]);
-                                });
+      facts.outcomes = RunBatch(
+          node, step.workers, names.size(),
+          [&](store::Context& ctx, size_t i) { return DeleteNetwork(node, ctx, names[i]); });
       break;
     }
     case StepOp::kCreatePorts:
-      facts.outcomes = RunBatch(node, step.workers, static_cast<size_t>(step.count),
-                                [&](store::Context& ctx, size_t i) {
-                                  return CreatePort(node, ctx, step.network, i);
-                                });
+      facts.outcomes = RunBatch(
+          node, step.workers, static_cast<size_t>(step.count),
+          [&](store::Context& ctx, size_t i) { return CreatePort(node, ctx, step.network, i); });
       break;
     case StepOp::kParallel:
       RunParallel(step, facts);
@@ -247,8 +244,8 @@ StepFacts ScenarioRun::RunOp(const Step& step) {
       facts.outcomes.push_back(BackendAction(step));
       break;
     case StepOp::kWait:
-      facts.outcomes.push_back(FromStatus(backend_->Advance(std::chrono::duration_cast<Duration>(
-          std::chrono::duration<double>(step.seconds)))));
+      facts.outcomes.push_back(FromStatus(backend_->Advance(
+          std::chrono::duration_cast<Duration>(std::chrono::duration<double>(step.seconds)))));
       break;
     case StepOp::kCheck: {
       auto check = Check();
@@ -295,7 +292,8 @@ Status ScenarioRun::SetFaults(FaultSide side, const std::string& plan_text) {
   // Virtual latencies of a client plan are slept on the backend's clock (instant on the fakes;
   // scaled down on a real manager so that a scenario stays short).
   const double scale = backend_->kind() == BackendKind::kReal ? 0.001 : 1.0;
-  NSXV_ASSIGN_OR_RETURN(auto faults, FaultTransport::Create(*recorder_, plan, backend_->clock(), scale));
+  NSXV_ASSIGN_OR_RETURN(auto faults,
+                        FaultTransport::Create(*recorder_, plan, backend_->clock(), scale));
   client_plan_ = plan;
   slot_->Set(std::shared_ptr<Transport>(std::move(faults)));
   return Status::Ok();
@@ -357,8 +355,9 @@ Result<std::vector<std::string>> ScenarioRun::DbRouterNames() {
   std::vector<std::string> names;
   for (const auto& r : rows) {
     // The driver's own routers (proxy routers, registered or left over) are not scenario routers.
-    const bool proxy = std::any_of(proxies.begin(), proxies.end(),
-                                   [&](const store::InternalEdge& e) { return e.router_id == r.id; });
+    const bool proxy =
+        std::any_of(proxies.begin(), proxies.end(),
+                    [&](const store::InternalEdge& e) { return e.router_id == r.id; });
     if (!proxy && r.tenant_id != md_proxy::kInternalTenantId) names.push_back(Unnamed(r.name));
   }
   std::sort(names.begin(), names.end());

@@ -12,8 +12,8 @@ using json = nlohmann::json;
 void Count(std::vector<ExpectationVerdict>& out, const std::string& what,
            const std::optional<CountBound>& bound, int64_t got) {
   if (!bound) return;
-  out.push_back({what, bound->Holds(got),
-                 "got " + std::to_string(got) + ", expected " + bound->Describe()});
+  out.push_back(
+      {what, bound->Holds(got), "got " + std::to_string(got) + ", expected " + bound->Describe()});
 }
 
 bool MethodMatches(const std::string& want, const std::string& got) {
@@ -36,18 +36,18 @@ json CheckJson(const CheckReport& c, bool normalized) {
   json violations = json::array();
   for (const auto& v : c.violations) {
     // Object names carry generated ids; the normalized form keeps the invariant only.
-    violations.push_back(normalized ? json(v.invariant)
-                                    : json{{"invariant", v.invariant},
-                                           {"object", v.object},
-                                           {"detail", v.detail}});
+    violations.push_back(
+        normalized ? json(v.invariant)
+                   : json{{"invariant", v.invariant}, {"object", v.object}, {"detail", v.detail}});
   }
-  json j = {{"ok", c.ok()},
-            {"violations", violations},
-            {"routers", c.routers},
-            {"proxy_edges", c.proxy_edges},
-            {"backend_edges", c.backend_edges},
-            // Which internal IPs the proxies got depends on the allocation order.
-            {"live_proxy_ips", normalized ? json(c.live_proxy_ips.size()) : json(c.live_proxy_ips)}};
+  json j = {
+      {"ok", c.ok()},
+      {"violations", violations},
+      {"routers", c.routers},
+      {"proxy_edges", c.proxy_edges},
+      {"backend_edges", c.backend_edges},
+      // Which internal IPs the proxies got depends on the allocation order.
+      {"live_proxy_ips", normalized ? json(c.live_proxy_ips.size()) : json(c.live_proxy_ips)}};
   if (!normalized) j["checks"] = c.checks;
   return j;
 }
@@ -136,18 +136,17 @@ std::vector<ExpectationVerdict> Evaluate(const Expectation& e, const StepFacts& 
     int64_t violations = 0;
     std::string first;
     for (const auto& v : c.violations) {
-      const bool counted =
-          e.violation_invariants.empty() ||
-          std::find(e.violation_invariants.begin(), e.violation_invariants.end(), v.invariant) !=
-              e.violation_invariants.end();
+      const bool counted = e.violation_invariants.empty() ||
+                           std::find(e.violation_invariants.begin(), e.violation_invariants.end(),
+                                     v.invariant) != e.violation_invariants.end();
       if (!counted) continue;
       ++violations;
       if (first.empty()) first = "; first: " + v.invariant + " " + v.object + ": " + v.detail;
     }
     if (e.violations) {
-      out.push_back({"violations", e.violations->Holds(violations),
-                     "got " + std::to_string(violations) + ", expected " +
-                         e.violations->Describe() + first});
+      out.push_back(
+          {"violations", e.violations->Holds(violations),
+           "got " + std::to_string(violations) + ", expected " + e.violations->Describe() + first});
     }
     Count(out, "state.routers", e.routers, c.routers);
     Count(out, "state.proxy_edges", e.proxy_edges, c.proxy_edges);
@@ -181,23 +180,24 @@ json ScenarioReport::ToJson() const {
                           {"wall_s", s.wall_s},
                           {"verdicts", VerdictsJson(s.verdicts, true)}});
   }
-  return {{"name", name},
-          {"file", file},
-          {"seed", seed},
-          {"backend", BackendKindName(backend)},
-          {"passed", passed()},
-          {"failures", failures},
-          {"steps", steps_json},
-          {"after_steps", CheckJson(after_steps, false)},
-          {"after_steps_verdicts", VerdictsJson(after_steps_verdicts, true)},
-          {"liveness", {{"rounds", liveness_rounds}, {"converged", converged}, {"repairs", repairs}}},
-          {"final", CheckJson(final_check, false)},
-          {"final_verdicts", VerdictsJson(final_verdicts, true)},
-          {"final_routers", final_routers},
-          {"final_networks", final_networks},
-          {"requests", requests},
-          {"wall_s", wall_s},
-          {"virtual_s", virtual_s}};
+  return {
+      {"name", name},
+      {"file", file},
+      {"seed", seed},
+      {"backend", BackendKindName(backend)},
+      {"passed", passed()},
+      {"failures", failures},
+      {"steps", steps_json},
+      {"after_steps", CheckJson(after_steps, false)},
+      {"after_steps_verdicts", VerdictsJson(after_steps_verdicts, true)},
+      {"liveness", {{"rounds", liveness_rounds}, {"converged", converged}, {"repairs", repairs}}},
+      {"final", CheckJson(final_check, false)},
+      {"final_verdicts", VerdictsJson(final_verdicts, true)},
+      {"final_routers", final_routers},
+      {"final_networks", final_networks},
+      {"requests", requests},
+      {"wall_s", wall_s},
+      {"virtual_s", virtual_s}};
 }
 
 json ScenarioReport::Normalized() const {

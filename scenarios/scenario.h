@@ -44,11 +44,11 @@ struct RequestExpectation {
 
 // What a step (or the whole scenario) must produce. Every field is optional.
 struct Expectation {
-  std::optional<bool> ok;                      // every operation of the step succeeded
-  std::optional<CountBound> succeeded;         // operations that succeeded
-  std::optional<CountBound> failed;            // operations that failed
-  std::optional<std::string> error_contains;   // some failed operation's message contains this
-  std::optional<CountBound> writes;            // requests other than GET
+  std::optional<bool> ok;                     // every operation of the step succeeded
+  std::optional<CountBound> succeeded;        // operations that succeeded
+  std::optional<CountBound> failed;           // operations that failed
+  std::optional<std::string> error_contains;  // some failed operation's message contains this
+  std::optional<CountBound> writes;           // requests other than GET
   std::vector<RequestExpectation> requests;
   std::map<std::string, CountBound> faults_fired;  // fault rule name -> times fired in the step
   // init: proxy edges by action, and completeness.
@@ -71,16 +71,16 @@ enum class StepOp {
   kChurnRouters,    // create then delete, `rounds` times, per name
   kCreateNetworks,  // network (virtual wire) + subnet, names <prefix>-<i>
   kDeleteNetworks,
-  kCreatePorts,     // ports on one network (IPAM)
-  kParallel,        // the sub-steps at once, one thread each
-  kSetFaults,       // replace the server-side (fake) or client-side fault plan
+  kCreatePorts,  // ports on one network (IPAM)
+  kParallel,     // the sub-steps at once, one thread each
+  kSetFaults,    // replace the server-side (fake) or client-side fault plan
   kClearFaults,
-  kBackend,         // a change behind the driver's back: delete_edge, power_off, power_on
-  kWait,            // virtual time passes
-  kCheck,           // invariant check now
-  kRedoConfig,      // admin: rewrite md LB members on every router edge
-  kUpdateSecret,    // admin: new metadata_shared_secret on a node, then UpdateSecret
-  kStatus,          // admin: GetStatus (read only)
+  kBackend,       // a change behind the driver's back: delete_edge, power_off, power_on
+  kWait,          // virtual time passes
+  kCheck,         // invariant check now
+  kRedoConfig,    // admin: rewrite md LB members on every router edge
+  kUpdateSecret,  // admin: new metadata_shared_secret on a node, then UpdateSecret
+  kStatus,        // admin: GetStatus (read only)
 };
 const char* StepOpName(StepOp op);
 
@@ -109,9 +109,9 @@ struct Step {
   FaultSide side = FaultSide::kServer;
   std::string faults;  // the plan document, compact JSON text (checked by the parser)
   // backend.
-  std::string action;  // delete_edge, power_off, power_on
-  std::string target;  // "proxy:<ext ip>" or "router:<name>"
-  double seconds = 0;  // wait
+  std::string action;       // delete_edge, power_off, power_on
+  std::string target;       // "proxy:<ext ip>" or "router:<name>"
+  double seconds = 0;       // wait
   std::vector<Step> steps;  // parallel
   Expectation expect;
 
@@ -135,7 +135,7 @@ struct Scenario {
   std::string name;
   std::string description;
   uint64_t seed = 1;
-  std::vector<std::string> tags;  // "concurrency", "scale", "https", ...
+  std::vector<std::string> tags;            // "concurrency", "scale", "https", ...
   std::map<std::string, std::string> nsxv;  // [nsxv] options over the built-in base
   std::vector<NodeSpec> nodes;              // default: one node "a"
   // JSON documents as compact text ("" for none): a fake state (Model::Dump) loaded before the
@@ -150,7 +150,7 @@ struct Scenario {
   LivenessSpec liveness;
   double timeout_s = 10;  // in-process wall budget (warned about, not enforced mid-step)
 
-  bool Concurrent() const;  // any step with workers > 1, parallel, or several nodes
+  bool Concurrent() const;       // any step with workers > 1, parallel, or several nodes
   bool NeedsServerSide() const;  // server fault plan, initial backend or backend steps
 };
 

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "scenarios/command_util.h"
 #include "scenarios/runner.h"
 
 namespace nsxv::scenarios {
@@ -15,16 +16,6 @@ namespace {
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
-
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
-
-std::string Seconds(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.2fs", s);
-  return buf;
-}
 
 // The first place two normalized reports differ ("steps[3].verdicts"), or "".
 std::string FirstDifference(const json& a, const json& b) {
@@ -138,11 +129,11 @@ int RunScenarioCommand(const ScenarioCommandOptions& options, std::ostream& out,
     }
     if (options.dry_run) {
       for (const Scenario& sc : scenarios) {
-        const std::string prefix =
-            options.run_prefix.empty()
-                ? "nsxvsim-" + std::to_string(options.seed.value_or(sc.seed)) + "-" +
-                      std::to_string(getpid())
-                : options.run_prefix;
+        const std::string prefix = options.run_prefix.empty()
+                                       ? "nsxvsim-" +
+                                             std::to_string(options.seed.value_or(sc.seed)) + "-" +
+                                             std::to_string(getpid())
+                                       : options.run_prefix;
         PrintDryRun(sc, prefix, *run.real_config, out);
       }
       return kExitOk;
@@ -172,7 +163,10 @@ int RunScenarioCommand(const ScenarioCommandOptions& options, std::ostream& out,
       json entry;
       bool ok = false;
       if (!report.ok()) {
-        entry = {{"name", sc.name}, {"file", sc.file}, {"seed", seed}, {"passed", false},
+        entry = {{"name", sc.name},
+                 {"file", sc.file},
+                 {"seed", seed},
+                 {"passed", false},
                  {"failures", {report.error().message()}}};
         if (!options.json) {
           out << "FAIL " << sc.name << " seed=" << seed << ": " << report.error().message()
@@ -191,10 +185,10 @@ int RunScenarioCommand(const ScenarioCommandOptions& options, std::ostream& out,
         if (!options.json) {
           out << (ok ? "PASS " : "FAIL ") << sc.name << " seed=" << seed
               << " backend=" << BackendKindName(run.backend) << " steps=" << sc.steps.size()
-              << " requests=" << report->requests << " wall=" << Seconds(report->wall_s)
-              << " virtual=" << Seconds(report->virtual_s)
-              << (options.repeat > 1 ? " run=" + std::to_string(rep) : "") << "  replay: "
-              << replay << "\n";
+              << " requests=" << report->requests << " wall=" << FormatSeconds(report->wall_s)
+              << " virtual=" << FormatSeconds(report->virtual_s)
+              << (options.repeat > 1 ? " run=" + std::to_string(rep) : "") << "  replay: " << replay
+              << "\n";
           for (const std::string& f : report->failures) out << "  - " << f << "\n";
         }
       }
@@ -206,9 +200,8 @@ int RunScenarioCommand(const ScenarioCommandOptions& options, std::ostream& out,
     if (options.repeat > 1) {
       const bool same = difference.empty();
       if (!options.json) {
-        out << (same ? "SAME " : "DIFF ") << sc.name << " seed=" << seed << ": "
-            << options.repeat << " runs "
-            << (same ? "gave identical normalized reports" : difference) << "\n";
+        out << (same ? "SAME " : "DIFF ") << sc.name << " seed=" << seed << ": " << options.repeat
+            << " runs " << (same ? "gave identical normalized reports" : difference) << "\n";
       }
       results.push_back({{"name", sc.name},
                          {"seed", seed},

@@ -31,8 +31,7 @@ struct ScenarioCommandOptions {
   bool keep_work_dir = false;
 };
 
-int RunScenarioCommand(const ScenarioCommandOptions& options, std::ostream& out,
-                       std::ostream& err);
+int RunScenarioCommand(const ScenarioCommandOptions& options, std::ostream& out, std::ostream& err);
 
 // The scenario files under `paths` (directories expanded to their *.json, sorted), or an error
 // naming a path that does not exist.

@@ -83,12 +83,9 @@ const std::vector<Target>& AnyTargets() {
 // Requests that address an edge (edge_powered_off) or start a job (job_failure).
 const std::vector<Target>& EdgeTargets() {
   static const auto* t = new std::vector<Target>{
-      {"POST", "/api/4.0/edges"},
-      {"PUT", "/api/4.0/edges/*"},
-      {"*", "/api/4.0/edges/*"},
-      {"PUT", "/api/4.0/edges/*/loadbalancer/config"},
-      {"PUT", "/api/4.0/edges/*/vnics/*"},
-      {"*", "/api/4.0/edges/**"},
+      {"POST", "/api/4.0/edges"},          {"PUT", "/api/4.0/edges/*"},
+      {"*", "/api/4.0/edges/*"},           {"PUT", "/api/4.0/edges/*/loadbalancer/config"},
+      {"PUT", "/api/4.0/edges/*/vnics/*"}, {"*", "/api/4.0/edges/**"},
   };
   return *t;
 }
@@ -117,8 +114,8 @@ json FaultOf(Rng& rng, const std::string& kind) {
 // 1..max rules; client plans leave out the kinds that change the backend.
 json FaultPlan(Rng& rng, int min_rules, int max_rules, bool client) {
   static const std::vector<std::string> kServer = {
-      "http_error", "http_error", "latency",  "reset",           "response_lost",
-      "truncated",  "timeout",    "latency",  "edge_powered_off", "job_failure"};
+      "http_error", "http_error", "latency",          "reset",      "response_lost", "truncated",
+      "timeout",    "latency",    "edge_powered_off", "job_failure"};
   static const std::vector<std::string> kClient = {"http_error", "latency",       "reset",
                                                    "timeout",    "response_lost", "truncated"};
   json rules = json::array();
@@ -151,8 +148,8 @@ json FaultPlan(Rng& rng, int min_rules, int max_rules, bool client) {
 struct Gen {
   Rng rng;
   const SwarmOptions& options;
-  std::vector<std::string> nodes;         // "a" (initializer) and maybe "b"
-  std::vector<std::string> initializers;  // nodes whose metadata_initializer is true
+  std::vector<std::string> nodes;              // "a" (initializer) and maybe "b"
+  std::vector<std::string> initializers;       // nodes whose metadata_initializer is true
   std::vector<std::string> routers, networks;  // live, by name
   int next_router = 1, next_churn = 1, next_network = 1, routers_made = 0;
   int proxies = 1;  // the most proxy IPs configured so far
@@ -167,15 +164,19 @@ struct Gen {
   json CreateRouters() {
     const int left = std::max(1, options.max_routers - routers_made);
     const int count = rng.Int(1, std::min(12, left));
-    json s = {{"op", "create_routers"}, {"prefix", "r"}, {"first", next_router},
-              {"count", count}, {"workers", Workers()}};
+    json s = {{"op", "create_routers"},
+              {"prefix", "r"},
+              {"first", next_router},
+              {"count", count},
+              {"workers", Workers()}};
     next_router += count;
     routers_made += count;
     const std::string node = AnyNode();
     return OnNode(std::move(s), node);
   }
   json DeleteRouters(std::vector<std::string>* live) {
-    const size_t k = static_cast<size_t>(rng.Int(1, static_cast<int>(std::min<size_t>(live->size(), 6))));
+    const size_t k =
+        static_cast<size_t>(rng.Int(1, static_cast<int>(std::min<size_t>(live->size(), 6))));
     std::vector<std::string> names = rng.Sample(*live, k);
     for (const auto& n : names) live->erase(std::find(live->begin(), live->end(), n));
     json s = {{"op", "delete_routers"}, {"names", names}, {"workers", Workers()}};
@@ -184,16 +185,19 @@ struct Gen {
   }
   json ChurnRouters() {
     const int count = rng.Int(1, 3);
-    json s = {{"op", "churn_routers"}, {"prefix", "c"}, {"first", next_churn},
-              {"count", count}, {"rounds", rng.Int(1, 3)}, {"workers", Workers()}};
+    json s = {{"op", "churn_routers"}, {"prefix", "c"},           {"first", next_churn},
+              {"count", count},        {"rounds", rng.Int(1, 3)}, {"workers", Workers()}};
     next_churn += count;
     const std::string node = AnyNode();
     return OnNode(std::move(s), node);
   }
   json CreateNetworks(std::vector<std::string>* made) {
     const int count = rng.Int(1, 4);
-    json s = {{"op", "create_networks"}, {"prefix", "n"}, {"first", next_network},
-              {"count", count}, {"workers", Workers()}};
+    json s = {{"op", "create_networks"},
+              {"prefix", "n"},
+              {"first", next_network},
+              {"count", count},
+              {"workers", Workers()}};
     if (rng.Chance(0.6)) s["cidr"] = "192.168.{i}.0/24";
     for (int i = next_network; i < next_network + count; ++i) {
       char name[16];
@@ -309,9 +313,9 @@ struct Gen {
         steps->push_back(OnNode({{"op", "redo_config"}}, AnyNode()));
       } else if (pick < 76) {
         const bool client = rng.Chance(0.2);
-        steps->push_back(
-            {{"op", "set_faults"}, {"side", client ? "client" : "server"},
-             {"faults", FaultPlan(rng, 1, 4, client)}});
+        steps->push_back({{"op", "set_faults"},
+                          {"side", client ? "client" : "server"},
+                          {"faults", FaultPlan(rng, 1, 4, client)}});
         *faults_on = true;
       } else if (pick < 82) {
         if (!*faults_on) continue;
@@ -322,7 +326,8 @@ struct Gen {
       } else {
         std::vector<std::string> new_routers, new_nets;
         json subs = json::array();
-        for (int i = 0; i < 2; ++i) subs.push_back(SubStep(&routers, &networks, &new_routers, &new_nets));
+        for (int i = 0; i < 2; ++i)
+          subs.push_back(SubStep(&routers, &networks, &new_routers, &new_nets));
         steps->push_back({{"op", "parallel"}, {"steps", std::move(subs)}});
         routers.insert(routers.end(), new_routers.begin(), new_routers.end());
         networks.insert(networks.end(), new_nets.begin(), new_nets.end());
@@ -357,7 +362,8 @@ json GenerateDocument(uint64_t seed, const SwarmOptions& options) {
   }
   json steps = json::array();
   g.Inits(g.nodes, &steps);
-  const int actions = g.rng.Int(options.min_actions, std::max(options.min_actions, options.max_actions));
+  const int actions =
+      g.rng.Int(options.min_actions, std::max(options.min_actions, options.max_actions));
   for (int i = 0; i < actions; ++i) g.Action(&steps, &faults_on);
   doc["steps"] = std::move(steps);
   return doc;
@@ -370,8 +376,8 @@ Result<Scenario> GenerateSwarmScenario(uint64_t seed, const SwarmOptions& option
   auto sc = ParseScenario(doc.dump(), "");
   if (!sc.ok()) {
     return Status(StatusCode::kInternal,
-                  "swarm seed " + std::to_string(seed) + " generated an invalid scenario: " +
-                      sc.error().message());
+                  "swarm seed " + std::to_string(seed) +
+                      " generated an invalid scenario: " + sc.error().message());
   }
   bool concurrent = sc->Concurrent();
   sc->tags = {"swarm"};

@@ -62,10 +62,10 @@ struct MinimizeOptions {
 };
 
 struct MinimizeStats {
-  int runs = 0;                 // scenario runs spent
-  int reductions = 0;           // candidates kept
-  std::string failure;          // the first failure line of the last failing run
-  bool reproduced = false;      // some run failed with the class (else the input is returned)
+  int runs = 0;             // scenario runs spent
+  int reductions = 0;       // candidates kept
+  std::string failure;      // the first failure line of the last failing run
+  bool reproduced = false;  // some run failed with the class (else the input is returned)
 };
 
 // Delta debugging: repeatedly tries one smaller candidate (drop the last node, drop one step,

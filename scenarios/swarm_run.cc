@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "driver/common/mutex.h"
+#include "scenarios/command_util.h"
 #include "scenarios/swarm.h"
 
 namespace nsxv::scenarios {
@@ -20,16 +21,7 @@ namespace {
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
 constexpr uint64_t kMaxSeeds = 10'000'000;
-
-std::string Seconds(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.2fs", s);
-  return buf;
-}
 
 std::string OneLine(std::string s) {
   std::replace(s.begin(), s.end(), '\n', ' ');
@@ -92,15 +84,15 @@ SwarmSeedResult RunSeed(uint64_t seed, const SwarmOptions& options) {
   r.minimize_runs = stats.runs;
   r.reproduced = stats.reproduced;
   r.minimized_failure = stats.failure.empty() ? r.failures.front() : stats.failure;
-  repro.description =
-      !options.minimize ? "swarm seed " + std::to_string(seed) + " (not minimized)"
-      : stats.reproduced
-          ? "swarm seed " + std::to_string(seed) + ", minimized from " + std::to_string(r.steps) +
-                " to " + std::to_string(r.minimized_steps) + " steps in " +
-                std::to_string(stats.runs) + " runs"
-          : "swarm seed " + std::to_string(seed) +
-                " (not minimized: the failure did not show again in " +
-                std::to_string(stats.runs) + " runs)";
+  repro.description = !options.minimize ? "swarm seed " + std::to_string(seed) + " (not minimized)"
+                      : stats.reproduced
+                          ? "swarm seed " + std::to_string(seed) + ", minimized from " +
+                                std::to_string(r.steps) + " to " +
+                                std::to_string(r.minimized_steps) + " steps in " +
+                                std::to_string(stats.runs) + " runs"
+                          : "swarm seed " + std::to_string(seed) +
+                                " (not minimized: the failure did not show again in " +
+                                std::to_string(stats.runs) + " runs)";
   const std::string path =
       (fs::path(options.out_dir) / ("swarm-" + std::to_string(seed) + ".json")).string();
   if (Status s = WriteReproducer(path, seed, r.minimized_failure, repro); s.ok()) {
@@ -122,7 +114,7 @@ void PrintResult(const SwarmSeedResult& r, const SwarmOptions& options, std::ost
              (options.backend == BackendKind::kHttps ? " --backend https" : "");
   }
   out << (r.passed ? "PASS " : "FAIL ") << name << " seed=" << r.seed << " steps=" << r.steps
-      << " requests=" << r.requests << " wall=" << Seconds(r.wall_s) << "  replay: " << replay
+      << " requests=" << r.requests << " wall=" << FormatSeconds(r.wall_s) << "  replay: " << replay
       << "\n";
   if (r.passed) return;
   for (const std::string& f : r.failures) out << "  - " << f << "\n";
@@ -141,9 +133,9 @@ void PrintResult(const SwarmSeedResult& r, const SwarmOptions& options, std::ost
 json SwarmReport::ToJson() const {
   json seeds = json::array();
   for (const SwarmSeedResult& r : results) {
-    json j = {{"seed", r.seed},          {"name", "swarm-" + std::to_string(r.seed)},
-              {"passed", r.passed},      {"steps", r.steps},
-              {"requests", r.requests},  {"wall_s", r.wall_s},
+    json j = {{"seed", r.seed},         {"name", "swarm-" + std::to_string(r.seed)},
+              {"passed", r.passed},     {"steps", r.steps},
+              {"requests", r.requests}, {"wall_s", r.wall_s},
               {"failures", r.failures}};
     if (!r.passed) {
       j["file"] = r.file;
@@ -186,8 +178,8 @@ SwarmReport RunSwarm(uint64_t first, uint64_t last, const SwarmOptions& options,
       }
     }
   };
-  const size_t threads = std::clamp<size_t>(static_cast<size_t>(std::max(1, options.jobs)), 1,
-                                            std::max<size_t>(1, n));
+  const size_t threads =
+      std::clamp<size_t>(static_cast<size_t>(std::max(1, options.jobs)), 1, std::max<size_t>(1, n));
   if (threads == 1) {
     work();
   } else {
@@ -223,9 +215,8 @@ Result<std::pair<uint64_t, uint64_t>> ParseSeedRange(std::string_view text) {
     return bad;
   }
   if (b - a >= kMaxSeeds) {
-    return Status(StatusCode::kInvalidArgument,
-                  "--seeds " + std::string(text) + ": at most " + std::to_string(kMaxSeeds) +
-                      " seeds per swarm");
+    return Status(StatusCode::kInvalidArgument, "--seeds " + std::string(text) + ": at most " +
+                                                    std::to_string(kMaxSeeds) + " seeds per swarm");
   }
   return std::make_pair(a, b);
 }
@@ -258,7 +249,7 @@ int RunSwarmCommand(const SwarmCommandOptions& options, std::ostream& out, std::
     out << report.ToJson().dump(2) << "\n";
   } else {
     out << "swarm seeds " << range->first << ".." << range->second << ": "
-        << Seconds(report.wall_s) << " wall, " << swarm.jobs << " job"
+        << FormatSeconds(report.wall_s) << " wall, " << swarm.jobs << " job"
         << (swarm.jobs == 1 ? "" : "s") << "\n"
         << report.passed << " passed, " << report.failed << " failed\n";
   }

@@ -11,32 +11,24 @@
 
 #include "driver/cli/cli.h"
 #include "driver/cli/commands.h"
-#include "scenarios/invariants.h"
 #include "driver/cli/output.h"
 #include "driver/config/mapping.h"
 #include "fake_nsxv/fake_manager.h"
 #include "fake_nsxv/server.h"
+#include "scenarios/invariants.h"
+#include "scenarios/runner.h"
 
 namespace nsxv::cli {
 namespace {
 
 using json = nlohmann::json;
 
-// The demo's [nsxv] settings: three proxy edges on a management network, two Nova servers.
+// The demo's [nsxv] settings: the scenarios' base with three proxy edges and two Nova servers.
 config::Config DemoBase() {
-  config::Config c;
-  config::NsxvOptions& o = c.nsxv;
-  o.mgt_net_moid = "dvportgroup-mgmt";
-  o.mgt_net_proxy_ips = {"10.10.0.11", "10.10.0.12", "10.10.0.13"};
-  o.mgt_net_proxy_netmask = "255.255.255.0";
-  o.mgt_net_default_gateway = "10.10.0.1";
-  o.nova_metadata_ips = {"10.20.0.5", "10.20.0.6"};
-  o.metadata_shared_secret = "demo-shared-secret";
-  o.vdn_scope_id = "vdnscope-1";
-  o.external_network = "dvportgroup-ext";
-  o.datacenter_moid = "datacenter-2";
-  o.resource_pool_id = "domain-c7";
-  o.datastore_id = "datastore-1";
+  config::Config c = scenarios::ScenarioBaseConfig();
+  c.nsxv.mgt_net_proxy_ips = {"10.10.0.11", "10.10.0.12", "10.10.0.13"};
+  c.nsxv.nova_metadata_ips = {"10.20.0.5", "10.20.0.6"};
+  c.nsxv.metadata_shared_secret = "demo-shared-secret";
   return c;
 }
 

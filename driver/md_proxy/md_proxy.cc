@@ -371,8 +371,8 @@ ProxyEdgeReport MetadataProxyHandler::ReplaceProxyEdge(const std::string& db_ip,
                                                        const ProxyEdgeReport& old) const {
   // The proxy edge was deleted behind the driver's back: its router and rows go, and a new proxy
   // edge is made for the address (2016 left the pool without it until an operator intervened).
-  spdlog::warn("md_proxy op=replace_proxy_edge ext_ip={} edge={} router={} reason=missing",
-               ext_ip, old.edge_id, old.router_id);
+  spdlog::warn("md_proxy op=replace_proxy_edge ext_ip={} edge={} router={} reason=missing", ext_ip,
+               old.edge_id, old.router_id);
   auto ctx = contexts_(true);
   if (!ctx.ok()) {
     ProxyEdgeReport failed = old;
@@ -408,8 +408,8 @@ Status MetadataProxyHandler::RemoveStrayProxyRouters(store::Context& ctx) const 
     NSXV_ASSIGN_OR_RETURN(const auto row, store::GetNsxvInternalEdgeByRouter(ctx, router.id));
     if (row) continue;
     spdlog::warn("md_proxy op=remove_stray_proxy_router router={}", router.id);
-    NSXV_RETURN_IF_ERROR(Annotate(RemoveProxyRouter(ctx, router.id),
-                                  "removing stray proxy router " + router.id));
+    NSXV_RETURN_IF_ERROR(
+        Annotate(RemoveProxyRouter(ctx, router.id), "removing stray proxy router " + router.id));
   }
   return Status::Ok();
 }

@@ -351,9 +351,9 @@ Status MetadataProxyHandler::DeleteRouterWithMetadata(store::Context& ctx,
     NSXV_ASSIGN_OR_RETURN(auto admin, contexts_(true));
     NSXV_ASSIGN_OR_RETURN(const auto proxy, store::GetNsxvInternalEdgeByRouter(*admin, router_id));
     if (proxy) {
-      return Status(StatusCode::kPermissionDenied,
-                    "router " + router_id + " is a metadata proxy router (" +
-                        proxy->ext_ip_address + "); not deleted");
+      return Status(StatusCode::kPermissionDenied, "router " + router_id +
+                                                       " is a metadata proxy router (" +
+                                                       proxy->ext_ip_address + "); not deleted");
     }
   }
   NSXV_RETURN_IF_ERROR(CleanupRouterEdge(ctx, router_id));

@@ -68,7 +68,8 @@ TEST(ScenarioRunner, UnmetExpectationIsAFailureNamingStepAndNumbers) {
       {"op": "create_routers", "prefix": "r", "count": 2, "expect": {"succeeded": 7}}
     ]})"));
   ASSERT_FALSE(r.passed());
-  EXPECT_THAT(AllFailures(r), HasSubstr("$.steps[1] (create_routers): succeeded: got 2, expected 7"));
+  EXPECT_THAT(AllFailures(r),
+              HasSubstr("$.steps[1] (create_routers): succeeded: got 2, expected 7"));
 }
 
 TEST(ScenarioRunner, SameSeedGivesTheSameNormalizedReport) {
@@ -190,7 +191,7 @@ TEST(ScenarioRunner, RealManagerRunPrefixesNamesAndRemovesEverythingItCreated) {
       {"op": "create_routers", "prefix": "r", "count": 2, "expect": {"succeeded": 2}},
       {"op": "create_networks", "prefix": "n", "count": 1, "cidr": "10.50.{i}.0/24"}
     ]})"),
-                               options);
+                                 options);
   EXPECT_TRUE(r.passed()) << AllFailures(r);
   EXPECT_EQ(r.final_routers, (std::vector<std::string>{"r-001", "r-002"}));
   const json state = manager.model().Dump();
@@ -208,8 +209,8 @@ TEST(ScenarioCommand, RunsFilesPrintsReplayAndClosingLine) {
   std::ostringstream err;
   EXPECT_EQ(RunScenarioCommand(options, out, err), 0) << out.str() << err.str();
   EXPECT_THAT(out.str(), HasSubstr("PASS basic seed=5"));
-  EXPECT_THAT(out.str(), HasSubstr("replay: nsxv-md scenario run " + dir.File("basic.json") +
-                                   " --seed 5"));
+  EXPECT_THAT(out.str(),
+              HasSubstr("replay: nsxv-md scenario run " + dir.File("basic.json") + " --seed 5"));
   EXPECT_THAT(out.str(), HasSubstr("SAME basic seed=5: 2 runs gave identical normalized reports"));
   EXPECT_THAT(out.str(), HasSubstr("2 passed, 0 failed"));
 }
