@@ -91,7 +91,11 @@ RetryPolicy Vcns::DeletePolicy() {
   return p;
 }
 
-RetryPolicy Vcns::VnicWritePolicy() { return RetryPolicy::OnHttp(1, {400, 503}); }
+RetryPolicy Vcns::VnicWritePolicy() {
+  RetryPolicy p = RetryPolicy::OnHttp(1, {400, 503});
+  p.final_nsx_codes = {kEdgeNotRunning};
+  return p;
+}
 
 RetryPolicy Vcns::VirtualWirePolicy() { return RetryPolicy::OnHttp(1, {400, 503}); }
 

@@ -11,7 +11,8 @@
 // `retries` attempts):
 //  - reads (GET) also retry 503 and transport errors: repeating them is harmless;
 //  - idempotent writes (PUT of a whole document, DELETE) also retry 503; a vnic PUT also 400
-//    (2016 retry(RequestBad)). A PUT does not retry a transport error (the change may have been
+//    (2016 retry(RequestBad)) except errorCode 10013 "edge not running" (a powered-off edge does
+//    not come back within the back-off; 2016 sent 20 PUTs to it). A PUT does not retry a transport error (the change may have been
 //    applied, and the caller's reconciliation decides). Deletes by id (edge, virtual wire,
 //    certificate) do: resending a DELETE that was applied gets a 404, which is success — so a
 //    lost reply to a delete no longer leaves a router binding in ERROR (found by the scenario

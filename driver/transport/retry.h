@@ -23,6 +23,9 @@ struct RetryPolicy {
   std::vector<int> retry_http;
   // Retry when no response arrived (only for calls that are safe to repeat).
   bool retry_transport = false;
+  // NSX errorCodes that are never retried even when their HTTP status is (e.g. 10013 "edge not
+  // running" on a 400 that a vnic update otherwise retries: a powered-off edge stays off).
+  std::vector<int> final_nsx_codes;
 
   // The wait after failed attempt `attempt` (1-based).
   Duration BackoffAfter(int attempt) const;

@@ -34,6 +34,14 @@ TEST(RetryPolicyTest, RetriesOnlyListedStatusesAndTransportWhenAsked) {
   EXPECT_FALSE(p.ShouldRetry(Status::Ok()));
 }
 
+TEST(RetryPolicyTest, FinalNsxCodesAreNotRetriedEvenOnARetriedStatus) {
+  RetryPolicy p = RetryPolicy::OnHttp(3, {400, 503});
+  p.final_nsx_codes = {10013};
+  EXPECT_TRUE(p.ShouldRetry(Http(400)));
+  EXPECT_TRUE(p.ShouldRetry(Status(StatusCode::kInvalidArgument, "bad").WithHttp(400, 10002)));
+  EXPECT_FALSE(p.ShouldRetry(Status(StatusCode::kInvalidArgument, "off").WithHttp(400, 10013)));
+}
+
 TEST(CallWithRetryTest, SleepsOnTheClockBetweenAttempts) {
   SimulatedClock clock;
   int calls = 0;
