@@ -36,6 +36,19 @@ void FakeManager::SetFaultPlan(std::shared_ptr<const FaultPlan> plan) {
   plan_installed_at_ = clock_.Now();
 }
 
+std::pair<std::shared_ptr<const FaultPlan>, TimePoint> FakeManager::SuspendFaultPlan() {
+  MutexLock lock(&mu_);
+  auto out = std::make_pair(std::move(plan_), plan_installed_at_);
+  plan_ = nullptr;
+  return out;
+}
+
+void FakeManager::RestoreFaultPlan(std::shared_ptr<const FaultPlan> plan, TimePoint installed_at) {
+  MutexLock lock(&mu_);
+  plan_ = std::move(plan);
+  plan_installed_at_ = installed_at;
+}
+
 std::shared_ptr<const FaultPlan> FakeManager::fault_plan() const {
   MutexLock lock(&mu_);
   return plan_;

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "driver/common/clock.h"
 #include "driver/common/mutex.h"
@@ -68,6 +69,11 @@ class FakeManager {
   // Replaces the fault plan (thread-safe; requests in flight keep the plan they started with).
   void SetFaultPlan(std::shared_ptr<const FaultPlan> plan) EXCLUDES(mu_);
   std::shared_ptr<const FaultPlan> fault_plan() const EXCLUDES(mu_);
+  // Lifts the plan and returns it with its install time; RestoreFaultPlan puts it back as it was
+  // (counters and window start kept), for reads that must not meet faults (invariant checks).
+  std::pair<std::shared_ptr<const FaultPlan>, TimePoint> SuspendFaultPlan() EXCLUDES(mu_);
+  void RestoreFaultPlan(std::shared_ptr<const FaultPlan> plan, TimePoint installed_at)
+      EXCLUDES(mu_);
 
   // Scales a virtual duration to clock time.
   Duration Scaled(Duration virtual_duration) const;

@@ -27,32 +27,6 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// What the runner cannot do safely, refused before anything runs: a sub-step of a parallel block
-// that rebuilds a node (restart, update_secret, crash) while its siblings use it; virtual time on
-// a real manager.
-Status CheckRunnable(const Scenario& sc, BackendKind backend) {
-  for (const Step& step : sc.steps) {
-    if (backend == BackendKind::kReal && step.op == StepOp::kWait) {
-      return Status(StatusCode::kInvalidArgument,
-                    sc.file + ": " + step.json_path + ": wait needs a fake backend (virtual time)");
-    }
-    for (const Step& sub : step.steps) {
-      if (sub.op == StepOp::kRestart || sub.op == StepOp::kUpdateSecret ||
-          sub.crash_after_requests) {
-        return Status(StatusCode::kInvalidArgument,
-                      sc.file + ": " + sub.json_path +
-                          ": a node cannot be restarted or crashed inside a parallel block");
-      }
-      if (backend == BackendKind::kReal && sub.op == StepOp::kWait) {
-        return Status(
-            StatusCode::kInvalidArgument,
-            sc.file + ": " + sub.json_path + ": wait needs a fake backend (virtual time)");
-      }
-    }
-  }
-  return Status::Ok();
-}
-
 // The request deadline of nodes on the HTTPS backend unless a scenario sets one (seconds).
 constexpr int kHttpsRequestTimeoutS = 5;
 
@@ -73,6 +47,34 @@ config::Config ScenarioBaseConfig() {
   o.resource_pool_id = "domain-c7";
   o.datastore_id = "datastore-1";
   return c;
+}
+
+Status CheckRunnable(const Scenario& sc, BackendKind backend) {
+  for (const Step& step : sc.steps) {
+    if (backend == BackendKind::kReal && step.op == StepOp::kWait) {
+      return Status(StatusCode::kInvalidArgument,
+                    sc.file + ": " + step.json_path + ": wait needs a fake backend (virtual time)");
+    }
+    for (const Step& sub : step.steps) {
+      if (sub.op == StepOp::kRestart || sub.op == StepOp::kUpdateSecret ||
+          sub.crash_after_requests) {
+        return Status(StatusCode::kInvalidArgument,
+                      sc.file + ": " + sub.json_path +
+                          ": a node cannot be restarted or crashed inside a parallel block");
+      }
+      if (sub.op == StepOp::kSetFaults || sub.op == StepOp::kClearFaults) {
+        return Status(StatusCode::kInvalidArgument,
+                      sc.file + ": " + sub.json_path +
+                          ": fault plans change between steps, not inside a parallel block");
+      }
+      if (backend == BackendKind::kReal && sub.op == StepOp::kWait) {
+        return Status(
+            StatusCode::kInvalidArgument,
+            sc.file + ": " + sub.json_path + ": wait needs a fake backend (virtual time)");
+      }
+    }
+  }
+  return Status::Ok();
 }
 
 ScenarioRun::ScenarioRun(const Scenario& scenario, const RunOptions& options, uint64_t seed)
@@ -231,13 +233,12 @@ Status ScenarioRun::Setup() {
 
 Result<CheckReport> ScenarioRun::Check() {
   // The check reads outside the fault plans: the observer bypasses the client plan, and the
-  // server plan is lifted for the check and put back with its counters.
+  // server plan is lifted for the check and put back with its counters and window start.
+  // Checks of parallel sub-steps run one at a time (the observer Context is one connection).
+  MutexLock lock(&check_mu_);
   fake::FakeManager* fake = backend_->fake();
-  std::shared_ptr<const fake::FaultPlan> plan;
-  if (fake) {
-    plan = fake->fault_plan();
-    fake->SetFaultPlan(nullptr);
-  }
+  std::pair<std::shared_ptr<const fake::FaultPlan>, TimePoint> suspended;
+  if (fake) suspended = fake->SuspendFaultPlan();
   const Node* md_node = nullptr;
   for (const auto& [name, node] : nodes_) {
     if (md_node == nullptr ||
@@ -248,9 +249,23 @@ Result<CheckReport> ScenarioRun::Check() {
   CheckOptions copt;
   copt.edge_name_prefix = prefix_;
   if (fake) copt.list_virtual_wires = FakeModelWires(fake->model());
-  auto report = CheckInvariants(*observer_ctx_, *observer_, md_node->md_config(), copt);
-  if (fake && plan) fake->SetFaultPlan(plan);
+  std::unique_ptr<store::Context> holder;
+  auto ctx = ObserverContext(holder);
+  Result<CheckReport> report = ctx.ok()
+                                   ? CheckInvariants(**ctx, *observer_, md_node->md_config(), copt)
+                                   : Result<CheckReport>(ctx.error());
+  if (fake) fake->RestoreFaultPlan(std::move(suspended.first), suspended.second);
   return report;
+}
+
+Result<store::Context*> ScenarioRun::ObserverContext(std::unique_ptr<store::Context>& holder) {
+  if (std::this_thread::get_id() == main_thread_) return observer_ctx_.get();
+  store::ContextOptions o;
+  o.path = work_dir_ + "/nsxv.db";
+  o.is_admin = true;
+  o.tenant_id = md_proxy::kInternalTenantId;
+  NSXV_ASSIGN_OR_RETURN(holder, store::Context::Open(o));
+  return holder.get();
 }
 
 std::vector<Outcome> ScenarioRun::RunBatch(

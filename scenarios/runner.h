@@ -107,6 +107,11 @@ config::Config ScenarioBaseConfig();
 // The command line that reruns this scenario with this seed and backend.
 std::string ReplayCommand(const Scenario& scenario, const RunOptions& options, uint64_t seed);
 
+// What the runner refuses before anything runs (kInvalidArgument naming the step): inside a
+// parallel block, a sub-step that rebuilds a node (restart, update_secret, crash) while its
+// siblings use it, or that changes the fault plans; `wait` on a real manager.
+Status CheckRunnable(const Scenario& scenario, BackendKind backend);
+
 // Runs the scenario. A Status error only when the run could not start (backend, work directory,
 // a scenario that needs the fake on a real manager, a real manager without allow_changes);
 // everything that goes wrong afterwards is in the report's failures.

@@ -7,6 +7,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "driver/common/mutex.h"
@@ -74,6 +75,10 @@ class ScenarioRun {
   Result<std::optional<std::string>> RouterIdByName(store::Context& ctx, const std::string& name);
   Result<std::optional<std::string>> NetworkIdByName(store::Context& ctx, const std::string& name);
   std::map<std::string, int64_t> FiredCounts() const;
+  // The observer's DB Context for the calling thread: the run's own on the thread that runs the
+  // scenario, otherwise a fresh one opened into `holder` (a parallel sub-step's thread; a Context
+  // belongs to the thread that opened it).
+  Result<store::Context*> ObserverContext(std::unique_ptr<store::Context>& holder);
   Result<std::vector<std::string>> DbRouterNames();
   Result<std::vector<std::string>> DbNetworkNames();
   std::string Named(const std::string& name) const;  // with the run prefix (real managers)
@@ -99,7 +104,9 @@ class ScenarioRun {
   std::unique_ptr<driver::ApiClient> observer_client_;
   std::unique_ptr<driver::Vcns> observer_;
   std::unique_ptr<store::Context> observer_ctx_;
+  std::thread::id main_thread_ = std::this_thread::get_id();
 
+  Mutex check_mu_;  // serializes Check()
   Mutex mu_;
   std::set<std::string> intended_routers_ GUARDED_BY(mu_);  // unprefixed names
   std::set<std::string> intended_networks_ GUARDED_BY(mu_);

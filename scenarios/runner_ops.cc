@@ -320,7 +320,9 @@ std::map<std::string, int64_t> ScenarioRun::FiredCounts() const {
 }
 
 Result<std::string> ScenarioRun::EdgeOfTarget(const std::string& target) {
-  store::Context& ctx = *observer_ctx_;
+  std::unique_ptr<store::Context> holder;
+  NSXV_ASSIGN_OR_RETURN(store::Context * observer, ObserverContext(holder));
+  store::Context& ctx = *observer;
   std::optional<std::string> router_id;
   if (target.rfind("proxy:", 0) == 0) {
     NSXV_ASSIGN_OR_RETURN(const auto edge, store::GetNsxvInternalEdge(ctx, target.substr(6)));
@@ -348,7 +350,9 @@ Outcome ScenarioRun::BackendAction(const Step& step) {
 }
 
 Result<std::vector<std::string>> ScenarioRun::DbRouterNames() {
-  store::Context& ctx = *observer_ctx_;
+  std::unique_ptr<store::Context> holder;
+  NSXV_ASSIGN_OR_RETURN(store::Context * observer, ObserverContext(holder));
+  store::Context& ctx = *observer;
   NSXV_ASSIGN_OR_RETURN(const auto rows, store::ListRouterRows(ctx, {}));
   NSXV_ASSIGN_OR_RETURN(const auto proxies,
                         store::GetNsxvInternalEdgesByPurpose(ctx, store::kInterEdgePurpose));
@@ -365,7 +369,9 @@ Result<std::vector<std::string>> ScenarioRun::DbRouterNames() {
 }
 
 Result<std::vector<std::string>> ScenarioRun::DbNetworkNames() {
-  store::Context& ctx = *observer_ctx_;
+  std::unique_ptr<store::Context> holder;
+  NSXV_ASSIGN_OR_RETURN(store::Context * observer, ObserverContext(holder));
+  store::Context& ctx = *observer;
   NSXV_ASSIGN_OR_RETURN(const auto rows, store::ListNetworkRows(ctx, {}));
   NSXV_ASSIGN_OR_RETURN(const auto internal,
                         store::GetNsxvInternalNetwork(ctx, store::kInterEdgePurpose));

@@ -149,6 +149,9 @@ int RunScenarioCommand(const ScenarioCommandOptions& options, std::ostream& out,
   if (options.dry_run && run.backend != BackendKind::kReal) {
     return fail_usage("--dry-run applies to a real manager (--backend https://HOST)");
   }
+  for (const Scenario& sc : scenarios) {
+    if (Status s = CheckRunnable(sc, run.backend); !s.ok()) return fail_usage(s.message());
+  }
 
   int passed = 0;
   int failed = 0;

@@ -199,6 +199,34 @@ TEST(ScenarioRunner, RealManagerRunPrefixesNamesAndRemovesEverythingItCreated) {
   EXPECT_TRUE(state["virtualWires"].empty()) << state["virtualWires"].dump();
 }
 
+TEST(ScenarioRunner, ParallelSubStepsMayCheckAndChangeTheBackendFromTheirOwnThreads) {
+  const Scenario sc = Parse(R"({
+    "format": 1, "name": "parallel-check",
+    "steps": [
+      {"op": "init"},
+      {"op": "create_routers", "prefix": "r", "count": 3},
+      {"op": "parallel", "steps": [
+        {"op": "check", "expect": {"violations": {"min": 0}}},
+        {"op": "backend", "action": "delete_edge", "target": "router:r-001", "expect": {"ok": true}},
+        {"op": "create_routers", "prefix": "s", "count": 4, "workers": 2, "expect": {"ok": true}}
+      ]}
+    ]})");
+  const ScenarioReport r = RunIt(sc);
+  EXPECT_TRUE(r.passed()) << AllFailures(r);
+  EXPECT_EQ(r.final_routers.size(), 7u);
+  EXPECT_EQ(RunIt(sc).Normalized().dump(), r.Normalized().dump());
+}
+
+TEST(ScenarioRunner, FaultChangesInsideAParallelBlockAreRefusedBeforeRunning) {
+  const Scenario sc = Parse(R"({
+    "format": 1, "name": "parallel-fault",
+    "steps": [{"op": "init"}, {"op": "parallel", "steps": [{"op": "clear_faults"}, {"op": "init"}]}]})");
+  const Status s = CheckRunnable(sc, BackendKind::kInProcess);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("$.steps[1].steps[0]: fault plans change between steps"));
+  EXPECT_FALSE(RunScenario(sc, {}).ok());
+}
+
 TEST(ScenarioCommand, RunsFilesPrintsReplayAndClosingLine) {
   testing_util::TempDir dir;
   std::ofstream(dir.File("basic.json")) << kBasic;
