@@ -1,5 +1,7 @@
 #include "scenarios/node.h"
 
+#include <thread>
+
 #include "driver/config/mapping.h"
 
 namespace nsxv::scenarios {
@@ -21,13 +23,14 @@ void Node::Stop() {
 }
 
 Status Node::Start(config::Config config) {
-  Stop();
+  // Checked before anything is torn down: a refused configuration keeps the running node.
   md_proxy::MdProxyConfig md = config::ToMdProxyConfig(config);
   if (!md.Enabled()) {
     return Status(StatusCode::kInvalidArgument,
                   "node " + name_ + ": metadata proxy is not configured: " + md.DisabledReason());
   }
   NSXV_RETURN_IF_ERROR(md.Validate());
+  Stop();
   config_ = std::move(config);
   md_ = md;
   transport_.CrashAfter(-1);
@@ -56,8 +59,18 @@ void Node::InitEntering() {
 }
 
 void Node::AwaitAnnouncedInits() {
-  MutexLock lock(&launch_mu_);
-  while (announced_inits_ > 0) launch_cv_.Wait(&launch_mu_);
+  bool announced = false;
+  {
+    MutexLock lock(&launch_mu_);
+    announced = announced_inits_ > 0;
+    while (announced_inits_ > 0) launch_cv_.Wait(&launch_mu_);
+  }
+  if (!announced || !handler_) return;
+  // InitEntering() runs just before Init() marks itself running: wait (bounded) for that mark,
+  // so a create never meets the gap between the two.
+  for (int i = 0; i < 10000 && !handler_->initialized() && !handler_->init_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
 }
 
 Result<std::unique_ptr<store::Context>> Node::OpenContext() const {

@@ -35,7 +35,8 @@ class Node {
   Node& operator=(const Node&) = delete;
 
   // (Re)builds everything from `config` (manager_uri, credentials and database.path set).
-  // kInvalidArgument naming the option when the metadata configuration is invalid.
+  // kInvalidArgument naming the option when the metadata configuration is invalid; the node then
+  // keeps running as before.
   Status Start(config::Config config);
   Status Restart() { return Start(config_); }
   // From now on the node sends `requests` more requests and then fails every call.

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <random>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -31,6 +32,13 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 constexpr int kHttpsRequestTimeoutS = 5;
 
 }  // namespace
+
+std::string DefaultRunPrefix(uint64_t seed) {
+  // The pid alone repeats across containers; a random token keeps two runs on one manager apart.
+  char token[9];
+  std::snprintf(token, sizeof(token), "%08x", static_cast<unsigned>(std::random_device{}()));
+  return "nsxvsim-" + std::to_string(seed) + "-" + std::to_string(getpid()) + "-" + token;
+}
 
 config::Config ScenarioBaseConfig() {
   config::Config c;
@@ -104,8 +112,8 @@ std::string ScenarioRun::Unnamed(const std::string& name) const {
   return name.rfind(p, 0) == 0 ? name.substr(p.size()) : name;
 }
 
-config::Config ScenarioRun::NodeConfig(const NodeSpec& spec,
-                                       const std::map<std::string, std::string>& changes) const {
+Result<config::Config> ScenarioRun::NodeConfig(
+    const NodeSpec& spec, const std::map<std::string, std::string>& changes) const {
   config::LoadOptions load;
   auto add = [&](const std::map<std::string, std::string>& options) {
     for (const auto& [k, v] : options) load.overrides.push_back("nsxv." + k + "=" + v);
@@ -115,8 +123,7 @@ config::Config ScenarioRun::NodeConfig(const NodeSpec& spec,
   add(changes);
   config::Config base = options_.real_config ? *options_.real_config : ScenarioBaseConfig();
   base.database.path = work_dir_ + "/nsxv.db";
-  auto loaded = config::LoadConfig(load, base);
-  config::Config c = loaded.ok() ? std::move(loaded).value() : base;
+  NSXV_ASSIGN_OR_RETURN(config::Config c, config::LoadConfig(load, base));
   if (backend_->kind() == BackendKind::kHttps &&
       c.origins.count("nsxv.nsx_transaction_timeout") == 0) {
     // Over loopback a request takes milliseconds; a `timeout` fault holds the answer until the
@@ -152,9 +159,7 @@ Status ScenarioRun::Setup() {
                         *options_.real_config->nsxv.manager_uri +
                         ": pass --allow-changes (or --dry-run to list what would be created)");
     }
-    prefix_ = options_.run_prefix.empty()
-                  ? "nsxvsim-" + std::to_string(seed_) + "-" + std::to_string(getpid())
-                  : options_.run_prefix;
+    prefix_ = options_.run_prefix.empty() ? DefaultRunPrefix(seed_) : options_.run_prefix;
   }
 
   if (options_.work_dir.empty()) {
@@ -199,7 +204,8 @@ Status ScenarioRun::Setup() {
   if (specs.empty()) specs.push_back({"a", {}});
   for (const NodeSpec& spec : specs) {
     auto node = std::make_unique<Node>(spec.name, *slot_, backend_->clock(), work_dir_ + "/locks");
-    if (Status s = node->Start(NodeConfig(spec, {})); !s.ok()) {
+    auto config = NodeConfig(spec, {});
+    if (Status s = config.ok() ? node->Start(std::move(config).value()) : config.error(); !s.ok()) {
       return Status(StatusCode::kInvalidArgument, "node " + spec.name + ": " + s.message());
     }
     nodes_[spec.name] = std::move(node);
@@ -247,7 +253,7 @@ Result<CheckReport> ScenarioRun::Check() {
     }
   }
   CheckOptions copt;
-  copt.edge_name_prefix = prefix_;
+  copt.edge_name_prefix = prefix_.empty() ? "" : prefix_ + "-";
   if (fake) copt.list_virtual_wires = FakeModelWires(fake->model());
   std::unique_ptr<store::Context> holder;
   auto ctx = ObserverContext(holder);

@@ -104,6 +104,10 @@ struct ScenarioReport {
 // edge placement options. The demo starts from them too.
 config::Config ScenarioBaseConfig();
 
+// "nsxvsim-<seed>-<pid>-<random hex>": unique per run, so runs sharing a manager never take each
+// other's objects for their own.
+std::string DefaultRunPrefix(uint64_t seed);
+
 // The command line that reruns this scenario with this seed and backend.
 std::string ReplayCommand(const Scenario& scenario, const RunOptions& options, uint64_t seed);
 

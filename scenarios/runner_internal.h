@@ -83,8 +83,10 @@ class ScenarioRun {
   Result<std::vector<std::string>> DbNetworkNames();
   std::string Named(const std::string& name) const;  // with the run prefix (real managers)
   std::string Unnamed(const std::string& name) const;
-  config::Config NodeConfig(const NodeSpec& spec,
-                            const std::map<std::string, std::string>& changes) const;
+  // The node's configuration: the base, the scenario's, the node's and `changes`' options.
+  // kInvalidArgument when they do not combine (e.g. a client cert without its key).
+  Result<config::Config> NodeConfig(const NodeSpec& spec,
+                                    const std::map<std::string, std::string>& changes) const;
   Node& NodeByName(const std::string& name);
 
   const Scenario& scenario_;

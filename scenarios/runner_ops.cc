@@ -21,15 +21,6 @@ std::string Substitute(std::string text, const std::string& index) {
   return text;
 }
 
-// The index part of a generated name "<prefix>-<i>" ("" for an explicit name).
-std::string IndexOf(const std::string& name) {
-  const size_t dash = name.rfind('-');
-  if (dash == std::string::npos) return "";
-  const std::string tail = name.substr(dash + 1);
-  if (tail.empty() || !std::all_of(tail.begin(), tail.end(), ::isdigit)) return "";
-  return std::to_string(std::stoi(tail));
-}
-
 }  // namespace
 
 Result<std::optional<std::string>> ScenarioRun::RouterIdByName(store::Context& ctx,
@@ -139,7 +130,8 @@ StepFacts ScenarioRun::RunOp(const Step& step) {
       for (const NodeSpec& n : scenario_.nodes) {
         if (n.name == step.node) spec = n;
       }
-      Status s = node.Start(NodeConfig(spec, changes));
+      auto config = NodeConfig(spec, changes);
+      Status s = config.ok() ? node.Start(std::move(config).value()) : config.error();
       if (s.ok() && step.op == StepOp::kUpdateSecret) {
         // The handler answers only once initialized: a restarted node runs Init first.
         auto init = node.handler().Init();
@@ -203,10 +195,12 @@ StepFacts ScenarioRun::RunOp(const Step& step) {
       std::vector<std::string> cidrs;
       {
         MutexLock lock(&mu_);
-        for (const auto& n : names) {
-          intended_networks_.insert(n);
-          cidrs.push_back(step.cidr.empty() ? "" : Substitute(step.cidr, IndexOf(n)));
-          network_cidrs_[n] = cidrs.back();
+        for (size_t i = 0; i < names.size(); ++i) {
+          // {i} as the parser checked it: first + position, or 1 + position for explicit names.
+          const int index = (step.names.empty() ? step.first : 1) + static_cast<int>(i);
+          intended_networks_.insert(names[i]);
+          cidrs.push_back(step.cidr.empty() ? "" : Substitute(step.cidr, std::to_string(index)));
+          network_cidrs_[names[i]] = cidrs.back();
         }
       }
       facts.outcomes =

@@ -1,4 +1,6 @@
 // The scenario runner's expectations (Evaluate) and report documents (ToJson, Normalized).
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "fake_nsxv/fault_plan.h"
@@ -39,6 +41,13 @@ json CheckJson(const CheckReport& c, bool normalized) {
     violations.push_back(
         normalized ? json(v.invariant)
                    : json{{"invariant", v.invariant}, {"object", v.object}, {"detail", v.detail}});
+  }
+  if (normalized) {
+    // The order follows generated ids; the invariant names, sorted, do not.
+    std::vector<std::string> names;
+    for (const auto& v : violations) names.push_back(v.get<std::string>());
+    std::sort(names.begin(), names.end());
+    violations = names;
   }
   json j = {
       {"ok", c.ok()},

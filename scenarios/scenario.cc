@@ -95,9 +95,13 @@ bool Scenario::Concurrent() const {
 }
 
 bool Scenario::NeedsServerSide() const {
-  return !server_faults.empty() || !initial_backend.empty() || AnyStep(steps, [](const Step& s) {
-    return s.op == StepOp::kBackend || (s.op == StepOp::kSetFaults && s.side == FaultSide::kServer);
-  });
+  // initial_sql too: the real-manager cleanup removes everything in the run's DB from the
+  // manager, so rows the run did not create must never be there.
+  return !server_faults.empty() || !initial_backend.empty() || !initial_sql.empty() ||
+         AnyStep(steps, [](const Step& s) {
+           return s.op == StepOp::kBackend ||
+                  (s.op == StepOp::kSetFaults && s.side == FaultSide::kServer);
+         });
 }
 
 }  // namespace nsxv::scenarios

@@ -130,9 +130,7 @@ int RunScenarioCommand(const ScenarioCommandOptions& options, std::ostream& out,
     if (options.dry_run) {
       for (const Scenario& sc : scenarios) {
         const std::string prefix = options.run_prefix.empty()
-                                       ? "nsxvsim-" +
-                                             std::to_string(options.seed.value_or(sc.seed)) + "-" +
-                                             std::to_string(getpid())
+                                       ? DefaultRunPrefix(options.seed.value_or(sc.seed))
                                        : options.run_prefix;
         PrintDryRun(sc, prefix, *run.real_config, out);
       }
@@ -215,7 +213,9 @@ int RunScenarioCommand(const ScenarioCommandOptions& options, std::ostream& out,
     }
   }
   if (options.json) {
-    out << json{{"results", results}, {"passed", passed}, {"failed", failed}}.dump(2) << "\n";
+    out << json{{"results", results}, {"passed", passed}, {"failed", failed}}.dump(
+               2, ' ', false, json::error_handler_t::replace)
+        << "\n";
   } else {
     out << passed << " passed, " << failed << " failed\n";
   }

@@ -246,7 +246,7 @@ int RunSwarmCommand(const SwarmCommandOptions& options, std::ostream& out, std::
   const SwarmReport report =
       RunSwarm(range->first, range->second, swarm, options.json ? discard : out);
   if (options.json) {
-    out << report.ToJson().dump(2) << "\n";
+    out << report.ToJson().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     out << "swarm seeds " << range->first << ".." << range->second << ": "
         << FormatSeconds(report.wall_s) << " wall, " << swarm.jobs << " job"

@@ -185,8 +185,9 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                              "Real manager: list what would be created, change nothing");
   scenario_run_cmd->add_flag("--allow-changes", scenario_opts.allow_changes,
                              "Real manager: allow the run to create and delete objects");
-  scenario_run_cmd->add_option("--run-prefix", scenario_opts.run_prefix,
-                               "Real manager: prefix of every name (default nsxvsim-SEED-PID)");
+  scenario_run_cmd->add_option(
+      "--run-prefix", scenario_opts.run_prefix,
+      "Real manager: prefix of every name (default nsxvsim-SEED-PID-RANDOM)");
   scenario_run_cmd->add_flag("--keep", scenario_opts.keep_work_dir,
                              "Keep each run's work directory (database, locks)");
   scenarios::SwarmCommandOptions swarm_opts;

@@ -129,6 +129,11 @@ bool MetadataProxyHandler::initialized() const {
   return initialized_;
 }
 
+bool MetadataProxyHandler::init_running() const {
+  MutexLock l(&mu_);
+  return init_running_ > 0;
+}
+
 Status MetadataProxyHandler::AwaitInit(Duration timeout) const {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   MutexLock l(&mu_);
@@ -306,7 +311,12 @@ Result<std::vector<ProxyEdgeReport>> MetadataProxyHandler::ReconcileProxyEdges(
     return Incomplete("proxy edges for " + std::to_string(to_set.size()) +
                       " configured IPs are missing");
   }
-  if (config_.metadata_initializer) NSXV_RETURN_IF_ERROR(RemoveStrayProxyRouters(ctx));
+  if (config_.metadata_initializer) {
+    // Best effort: a stray router that cannot be removed now is retried by the next Init.
+    if (Status stray = RemoveStrayProxyRouters(ctx); !stray.ok()) {
+      spdlog::warn("md_proxy op=remove_stray_proxy_router error=\"{}\"", stray.message());
+    }
+  }
   std::vector<ProxyEdgeReport> reports(both.size() + to_set.size());
   std::vector<std::function<void()>> tasks;
   size_t slot = 0;

@@ -199,6 +199,8 @@ class MetadataProxyHandler {
   // the report, not in the Status. May be called again (idempotent; a restart).
   Result<InitReport> Init();
   bool initialized() const;
+  // Whether an Init() is in progress on this handler.
+  bool init_running() const;
   // Blocks until an Init() has succeeded (OK) or until no Init() is running and none succeeded
   // (kFailedPrecondition), waiting at most `timeout` of real time (kDeadlineExceeded). For
   // callers that create routers while Init() runs.
@@ -259,7 +261,9 @@ class MetadataProxyHandler {
                         ProxyEdgeReport& report) const;
   Status RemoveProxyRouter(store::Context& ctx, const std::string& router_id) const;
   // Initializer: removes proxy routers left without an nsxv_internal_edges row by a failed
-  // creation whose rollback failed as well. REQUIRES: the init lock is held.
+  // creation whose rollback failed as well. REQUIRES: the init lock is held. Init() logs a
+  // failure and goes on (the next Init() retries). Assumes the lock excludes every other
+  // initializer (HostLockProvider: the nodes share one host's lock directory).
   Status RemoveStrayProxyRouters(store::Context& ctx) const;
   // Whether `failure` of a validate / re-address comes from a proxy edge that no longer exists
   // on the backend (initializer only; non-initializers report it).

@@ -227,6 +227,24 @@ TEST(ScenarioRunner, FaultChangesInsideAParallelBlockAreRefusedBeforeRunning) {
   EXPECT_FALSE(RunScenario(sc, {}).ok());
 }
 
+TEST(ScenarioRunner, RefusedRestartKeepsTheNodeRunning) {
+  const ScenarioReport r = RunIt(Parse(R"({
+    "format": 1, "name": "bad-restart",
+    "steps": [
+      {"op": "init"},
+      {"op": "restart", "nsxv": {"nova_metadata_ips": []},
+       "expect": {"ok": false, "error_contains": "not configured"}},
+      {"op": "create_routers", "prefix": "r", "count": 1, "expect": {"ok": true}}
+    ],
+    "liveness": false})"));
+  EXPECT_TRUE(r.passed()) << AllFailures(r);
+}
+
+TEST(ScenarioRunner, DefaultRunPrefixesDifferBetweenRuns) {
+  EXPECT_NE(DefaultRunPrefix(7), DefaultRunPrefix(7));
+  EXPECT_THAT(DefaultRunPrefix(7), ::testing::StartsWith("nsxvsim-7-"));
+}
+
 TEST(ScenarioCommand, RunsFilesPrintsReplayAndClosingLine) {
   testing_util::TempDir dir;
   std::ofstream(dir.File("basic.json")) << kBasic;
