@@ -14,19 +14,10 @@
 #include "fake_nsxv/fake_manager.h"
 #include "fake_nsxv/in_process_transport.h"
 #include "tests/driver/store/temp_dir.h"
+#include "tests/test_util/driver_env.h"
 
 namespace nsxv::scenarios {
 namespace {
-
-plugin::PluginConfig TestPluginConfig() {
-  plugin::PluginConfig c;
-  c.vdn_scope_id = "vdnscope-1";
-  c.external_network = "dvportgroup-20";
-  c.datacenter_moid = "datacenter-2";
-  c.resource_pool_id = "domain-c7";
-  c.datastore_id = "datastore-12";
-  return c;
-}
 
 md_proxy::MdProxyConfig TestMdConfig(bool insecure) {
   md_proxy::MdProxyConfig c;
@@ -48,25 +39,8 @@ std::string Describe(const CheckReport& r) {
   return out.empty() ? " (no violations)" : out;
 }
 
-class InvariantsTest : public ::testing::Test {
+class InvariantsTest : public testing_util::DriverEnvTest {
  public:
-  InvariantsTest() {
-    manager_ = std::make_unique<fake::FakeManager>(clock_, fake::FakeOptions{});
-    transport_ = std::make_unique<fake::InProcessTransport>(*manager_);
-    driver::ApiClientOptions o;
-    o.manager_uri = "https://nsxmgr.example.com";
-    o.user = "admin";
-    o.password = "default";
-    o.retries = 3;
-    client_ = std::make_unique<driver::ApiClient>(*transport_, clock_, o);
-    vcns_ = std::make_unique<driver::Vcns>(*client_);
-    plugin_ = std::make_unique<plugin::Plugin>(*vcns_, locks_, TestPluginConfig());
-    factory_ = md_proxy::MakeContextFactory(dir_.File("nsxv.db"), &clock_);
-    auto ctx = factory_(true);
-    EXPECT_TRUE(ctx.ok()) << ctx.status().ToString();
-    ctx_ = std::move(ctx).value();
-  }
-
   // md init, two routers with metadata ("demo-r1", "demo-r2"), a tenant network with a subnet
   // and one port, and a network without subnet with one port (no address, which is fine).
   void Build(bool insecure) {
@@ -179,16 +153,6 @@ class InvariantsTest : public ::testing::Test {
     return id.ok() ? *id : "";
   }
 
-  testing_util::TempDir dir_;
-  SimulatedClock clock_;
-  locking::HostLockProvider locks_{clock_, {}};
-  std::unique_ptr<fake::FakeManager> manager_;
-  std::unique_ptr<fake::InProcessTransport> transport_;
-  std::unique_ptr<driver::ApiClient> client_;
-  std::unique_ptr<driver::Vcns> vcns_;
-  std::unique_ptr<plugin::Plugin> plugin_;
-  md_proxy::ContextFactory factory_;
-  std::unique_ptr<store::Context> ctx_;
   md_proxy::MdProxyConfig md_;
   std::unique_ptr<md_proxy::MetadataProxyHandler> handler_;
   std::vector<std::string> routers_;

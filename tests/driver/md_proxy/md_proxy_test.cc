@@ -18,21 +18,12 @@
 #include "fake_nsxv/fault_plan.h"
 #include "fake_nsxv/in_process_transport.h"
 #include "tests/driver/store/temp_dir.h"
+#include "tests/test_util/driver_env.h"
 
 namespace nsxv::md_proxy {
 namespace {
 
 using nlohmann::json;
-
-plugin::PluginConfig TestPluginConfig() {
-  plugin::PluginConfig c;
-  c.vdn_scope_id = "vdnscope-1";
-  c.external_network = "dvportgroup-20";
-  c.datacenter_moid = "datacenter-2";
-  c.resource_pool_id = "domain-c7";
-  c.datastore_id = "datastore-12";
-  return c;
-}
 
 MdProxyConfig TestMdConfig() {
   MdProxyConfig c;
@@ -45,25 +36,8 @@ MdProxyConfig TestMdConfig() {
   return c;
 }
 
-class MdProxyTest : public ::testing::Test {
+class MdProxyTest : public testing_util::DriverEnvTest {
  public:
-  MdProxyTest() {
-    manager_ = std::make_unique<fake::FakeManager>(clock_, fake::FakeOptions{});
-    transport_ = std::make_unique<fake::InProcessTransport>(*manager_);
-    driver::ApiClientOptions o;
-    o.manager_uri = "https://nsxmgr.example.com";
-    o.user = "admin";
-    o.password = "default";
-    o.retries = 3;
-    client_ = std::make_unique<driver::ApiClient>(*transport_, clock_, o);
-    vcns_ = std::make_unique<driver::Vcns>(*client_);
-    plugin_ = std::make_unique<plugin::Plugin>(*vcns_, locks_, TestPluginConfig());
-    factory_ = MakeContextFactory(dir_.File("nsxv.db"), &clock_);
-    auto ctx = factory_(true);
-    EXPECT_TRUE(ctx.ok()) << ctx.status().ToString();
-    ctx_ = std::move(ctx).value();
-  }
-
   std::unique_ptr<MetadataProxyHandler> Handler(const MdProxyConfig& config) {
     return std::make_unique<MetadataProxyHandler>(*vcns_, factory_, *plugin_, locks_, clock_,
                                                   config);
@@ -162,17 +136,6 @@ class MdProxyTest : public ::testing::Test {
               0)
         << "proxy row without router";
   }
-
-  testing_util::TempDir dir_;
-  SimulatedClock clock_;
-  locking::HostLockProvider locks_{clock_, {}};
-  std::unique_ptr<fake::FakeManager> manager_;
-  std::unique_ptr<fake::InProcessTransport> transport_;
-  std::unique_ptr<driver::ApiClient> client_;
-  std::unique_ptr<driver::Vcns> vcns_;
-  std::unique_ptr<plugin::Plugin> plugin_;
-  ContextFactory factory_;
-  std::unique_ptr<store::Context> ctx_;
 };
 
 // ---- configuration (M1, M3, bad input) ----

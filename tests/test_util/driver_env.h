@@ -1,0 +1,66 @@
+// A test fixture base with the driver stack over the in-process fake NSX manager: a simulated
+// clock, the fake, an ApiClient (3 attempts) and Vcns, host locks, the plugin, a SQLite database
+// in a temporary directory, a ContextFactory over it and one admin Context of the test thread.
+// Used by the md_proxy and invariant tests. Not thread-safe (one test thread).
+#pragma once
+
+#include <memory>
+
+#include <gtest/gtest.h>
+
+#include "driver/common/clock.h"
+#include "driver/locking/lock.h"
+#include "driver/md_proxy/md_proxy.h"
+#include "driver/nsxv/api_client.h"
+#include "driver/nsxv/vcns.h"
+#include "driver/plugin/plugin.h"
+#include "fake_nsxv/fake_manager.h"
+#include "fake_nsxv/in_process_transport.h"
+#include "tests/driver/store/temp_dir.h"
+
+namespace nsxv::testing_util {
+
+// Edge placement options every test deployment uses.
+inline plugin::PluginConfig TestPluginConfig() {
+  plugin::PluginConfig c;
+  c.vdn_scope_id = "vdnscope-1";
+  c.external_network = "dvportgroup-20";
+  c.datacenter_moid = "datacenter-2";
+  c.resource_pool_id = "domain-c7";
+  c.datastore_id = "datastore-12";
+  return c;
+}
+
+class DriverEnvTest : public ::testing::Test {
+ public:
+  DriverEnvTest() {
+    manager_ = std::make_unique<fake::FakeManager>(clock_, fake::FakeOptions{});
+    transport_ = std::make_unique<fake::InProcessTransport>(*manager_);
+    driver::ApiClientOptions o;
+    o.manager_uri = "https://nsxmgr.example.com";
+    o.user = "admin";
+    o.password = "default";
+    o.retries = 3;
+    client_ = std::make_unique<driver::ApiClient>(*transport_, clock_, o);
+    vcns_ = std::make_unique<driver::Vcns>(*client_);
+    plugin_ = std::make_unique<plugin::Plugin>(*vcns_, locks_, TestPluginConfig());
+    factory_ = md_proxy::MakeContextFactory(dir_.File("nsxv.db"), &clock_);
+    auto ctx = factory_(true);
+    EXPECT_TRUE(ctx.ok()) << ctx.status().ToString();
+    if (ctx.ok()) ctx_ = std::move(ctx).value();
+  }
+
+  // Public, as in the fixtures this replaces: helper threads of the tests use them.
+  TempDir dir_;
+  SimulatedClock clock_;
+  locking::HostLockProvider locks_{clock_, {}};
+  std::unique_ptr<fake::FakeManager> manager_;
+  std::unique_ptr<fake::InProcessTransport> transport_;
+  std::unique_ptr<driver::ApiClient> client_;
+  std::unique_ptr<driver::Vcns> vcns_;
+  std::unique_ptr<plugin::Plugin> plugin_;
+  md_proxy::ContextFactory factory_;
+  std::unique_ptr<store::Context> ctx_;
+};
+
+}  // namespace nsxv::testing_util
