@@ -15,6 +15,7 @@
 #include "fake_nsxv/fault_plan.h"
 #include "fake_nsxv/in_process_transport.h"
 #include "tests/driver/store/temp_dir.h"
+#include "tests/test_util/driver_env.h"
 
 namespace nsxv::plugin {
 namespace {
@@ -23,15 +24,7 @@ using nlohmann::json;
 
 constexpr const char* kInternalTenant = "a1b2c3d4-e5f6-eeff-ffee-6f5e4d3c2b1a";
 
-PluginConfig TestConfig() {
-  PluginConfig c;
-  c.vdn_scope_id = "vdnscope-1";
-  c.external_network = "dvportgroup-20";
-  c.datacenter_moid = "datacenter-2";
-  c.resource_pool_id = "domain-c7";
-  c.datastore_id = "datastore-12";
-  return c;
-}
+PluginConfig TestConfig() { return testing_util::TestPluginConfig(); }
 
 // One fake NSX manager (in process, simulated clock), the typed client, locks, a plugin and an
 // admin Context on a private in-memory database.
