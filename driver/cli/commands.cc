@@ -6,11 +6,11 @@
 #include <sys/stat.h>
 
 #include "driver/cli/cli.h"
-#include "scenarios/invariants.h"
 #include "driver/cli/output.h"
 #include "driver/config/mapping.h"
 #include "driver/store/neutron_db.h"
 #include "driver/store/nsxv_db.h"
+#include "scenarios/invariants.h"
 
 namespace nsxv::cli {
 namespace {
@@ -368,7 +368,7 @@ int RunCheck(Session& s) {
   if (auto e = Prepare(s, &p, /*handler=*/false, /*read_only=*/true)) return s.Fail(*e);
   const auto start = std::chrono::steady_clock::now();
   auto report = scenarios::CheckInvariants(p.runtime->admin_context(), p.runtime->vcns(),
-                                config::ToMdProxyConfig(p.runtime->config()));
+                                           config::ToMdProxyConfig(p.runtime->config()));
   if (!report.ok()) return s.Fail({kExitFailed, "check: " + report.error().message()});
   s.result = CheckReportJson(*report);
   s.result["seconds"] = SecondsSince(start);

@@ -10,11 +10,10 @@
 #include <cstddef>
 #include <ostream>
 #include <string>
-
-#include "driver/common/strings.h"
 #include <vector>
 
 #include "driver/common/mutex.h"
+#include "driver/common/strings.h"
 
 namespace nsxv::cli {
 

@@ -12,11 +12,11 @@
 //  - reads (GET) also retry 503 and transport errors: repeating them is harmless;
 //  - idempotent writes (PUT of a whole document, DELETE) also retry 503; a vnic PUT also 400
 //    (2016 retry(RequestBad)) except errorCode 10013 "edge not running" (a powered-off edge does
-//    not come back within the back-off; 2016 sent 20 PUTs to it). A PUT does not retry a transport error (the change may have been
-//    applied, and the caller's reconciliation decides). Deletes by id (edge, virtual wire,
-//    certificate) do: resending a DELETE that was applied gets a 404, which is success — so a
-//    lost reply to a delete no longer leaves a router binding in ERROR (found by the scenario
-//    delete-response-lost);
+//    not come back within the back-off; 2016 sent 20 PUTs to it). A PUT does not retry a transport
+//    error (the change may have been applied, and the caller's reconciliation decides). Deletes by
+//    id (edge, virtual wire, certificate) do: resending a DELETE that was applied gets a 404, which
+//    is success — so a lost reply to a delete no longer leaves a router binding in ERROR (found by
+//    the scenario delete-response-lost);
 //  - DeployEdge (non-idempotent) is never blindly repeated: after any failed attempt it first
 //    looks the edge up by its unique name and returns the existing id if the lost attempt created
 //    it; it retries 400, 404, 409 and 503 and transport errors only when that lookup says the

@@ -13,9 +13,8 @@ Duration RetryPolicy::BackoffAfter(int attempt) const {
 bool RetryPolicy::ShouldRetry(const Status& s) const {
   if (s.ok()) return false;
   if (s.http_status() == 0) return retry_transport && s.IsTransportError();
-  if (s.nsx_error_code() != 0 &&
-      std::find(final_nsx_codes.begin(), final_nsx_codes.end(), s.nsx_error_code()) !=
-          final_nsx_codes.end()) {
+  if (s.nsx_error_code() != 0 && std::find(final_nsx_codes.begin(), final_nsx_codes.end(),
+                                           s.nsx_error_code()) != final_nsx_codes.end()) {
     return false;
   }
   return std::find(retry_http.begin(), retry_http.end(), s.http_status()) != retry_http.end();
