@@ -20,13 +20,7 @@ namespace nsxv::scenarios {
 namespace {
 
 md_proxy::MdProxyConfig TestMdConfig(bool insecure) {
-  md_proxy::MdProxyConfig c;
-  c.mgt_net_moid = "dvportgroup-55";
-  c.mgt_net_proxy_ips = {"10.10.0.5", "10.10.0.6"};
-  c.mgt_net_proxy_netmask = "255.255.255.0";
-  c.mgt_net_default_gateway = "10.10.0.1";
-  c.nova_metadata_ips = {"10.0.0.11", "10.0.0.12"};
-  c.metadata_shared_secret = "s3cr3t";
+  md_proxy::MdProxyConfig c = testing_util::TestMdConfig();
   c.metadata_insecure = insecure;
   return c;
 }

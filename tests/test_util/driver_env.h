@@ -31,6 +31,19 @@ inline plugin::PluginConfig TestPluginConfig() {
   return c;
 }
 
+// Metadata options of the test deployment; the IP lists are deliberately unsorted (the handler
+// must sort them).
+inline md_proxy::MdProxyConfig TestMdConfig() {
+  md_proxy::MdProxyConfig c;
+  c.mgt_net_moid = "dvportgroup-55";
+  c.mgt_net_proxy_ips = {"10.10.0.6", "10.10.0.5"};
+  c.mgt_net_proxy_netmask = "255.255.255.0";
+  c.mgt_net_default_gateway = "10.10.0.1";
+  c.nova_metadata_ips = {"10.0.0.12", "10.0.0.11"};
+  c.metadata_shared_secret = "s3cr3t";
+  return c;
+}
+
 class DriverEnvTest : public ::testing::Test {
  public:
   DriverEnvTest() {
