@@ -1,4 +1,4 @@
-#include "driver/cli/output.h"
+#include "cli/output.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "driver/cli/cli.h"
+#include "cli/cli.h"
 
 #include <unistd.h>
 
@@ -13,7 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bench/edge_setup.h"
-#include "driver/cli/commands.h"
+#include "cli/commands.h"
 #include "fake_nsxv/fake_cli.h"
 #include "scenarios/scenario_command.h"
 #include "scenarios/swarm.h"

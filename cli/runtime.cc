@@ -1,4 +1,4 @@
-#include "driver/cli/runtime.h"
+#include "cli/runtime.h"
 
 #include <filesystem>
 

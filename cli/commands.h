@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "driver/cli/runtime.h"
+#include "cli/runtime.h"
 #include "driver/config/config.h"
 
 namespace nsxv::scenarios {

@@ -1,12 +1,12 @@
-#include "driver/cli/commands.h"
+#include "cli/commands.h"
 
 #include <algorithm>
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
-#include "driver/cli/cli.h"
-#include "driver/cli/output.h"
+#include "cli/cli.h"
+#include "cli/output.h"
 #include "driver/config/mapping.h"
 #include "driver/store/neutron_db.h"
 #include "driver/store/nsxv_db.h"

@@ -1,7 +1,7 @@
 // End-to-end tests of nsxv-md: Run() in-process against the fake NSX-v manager over HTTPS
 // (127.0.0.1:0, generated certificate trusted through ca_file), with a temporary nsx.ini and
 // database. Covers every subcommand, exit codes, --json documents and the bad-input paths.
-#include "driver/cli/cli.h"
+#include "cli/cli.h"
 
 #include <fstream>
 #include <memory>

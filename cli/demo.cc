@@ -9,9 +9,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include "driver/cli/cli.h"
-#include "driver/cli/commands.h"
-#include "driver/cli/output.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "cli/output.h"
 #include "driver/config/mapping.h"
 #include "fake_nsxv/fake_manager.h"
 #include "fake_nsxv/server.h"
