@@ -61,10 +61,15 @@ Result<std::vector<std::string>> ExpandScenarioPaths(const std::vector<std::stri
   for (const std::string& p : paths) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
+      // Subfolders too (directory symlinks are not followed, so there are no cycles).
       std::vector<std::string> found;
-      for (const auto& entry : fs::directory_iterator(p, ec)) {
-        if (entry.path().extension() == ".json") found.push_back(entry.path().string());
+      fs::recursive_directory_iterator it(p, ec), end;
+      for (; !ec && it != end; it.increment(ec)) {
+        if (it->path().extension() == ".json" && it->is_regular_file(ec)) {
+          found.push_back(it->path().string());
+        }
       }
+      if (ec) return Status(StatusCode::kInvalidArgument, p + ": " + ec.message());
       std::sort(found.begin(), found.end());
       if (found.empty()) {
         return Status(StatusCode::kInvalidArgument, p + ": no *.json scenario files");

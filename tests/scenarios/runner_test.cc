@@ -1,5 +1,6 @@
 #include "scenarios/runner.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -272,6 +273,24 @@ TEST(ScenarioCommand, BadFileIsAUsageErrorBeforeAnythingRuns) {
   EXPECT_EQ(RunScenarioCommand(options, out, err), 2);
   EXPECT_EQ(out.str(), "");  // a.json did not run either
   EXPECT_THAT(err.str(), HasSubstr("b.json: $.steps[0].op"));
+}
+
+TEST(ScenarioCommand, DirectoryIncludesSubfoldersSorted) {
+  testing_util::TempDir dir;
+  std::filesystem::create_directories(dir.File("library/deep"));
+  std::ofstream(dir.File("library/deep/b.json")) << kBasic;
+  std::ofstream(dir.File("library/a.json")) << kBasic;
+  std::ofstream(dir.File("library/notes.txt")) << "not a scenario";
+  auto files = ExpandScenarioPaths({dir.path()});
+  ASSERT_TRUE(files.ok()) << files.error().message();
+  EXPECT_THAT(*files,
+              ::testing::ElementsAre(dir.File("library/a.json"), dir.File("library/deep/b.json")));
+
+  testing_util::TempDir empty;
+  std::filesystem::create_directories(empty.File("sub"));
+  auto none = ExpandScenarioPaths({empty.path()});
+  ASSERT_FALSE(none.ok());
+  EXPECT_THAT(none.error().message(), HasSubstr("no *.json scenario files"));
 }
 
 TEST(ScenarioCommand, RealManagerDryRunListsPrefixedObjectsWithoutConnecting) {
