@@ -2,15 +2,17 @@
 # One entry point for people and CI. On a fresh Debian 12 machine (as root) it installs the
 # missing Debian packages, configures and builds, then:
 #   ./setup.sh demo   runs the main job on the embedded fake NSX-v manager
-#   ./setup.sh test   runs the whole test suite: release build + ctest, ASan+UBSan and TSan
-#                     builds running the concurrency tests, and a benchmark smoke pass
+#   ./setup.sh test   runs the whole test suite: the layering check, release build + ctest (with
+#                     the install + consumer-project test), ASan+UBSan and TSan builds running
+#                     the concurrency tests, the scenario checks, a benchmark smoke pass and the
+#                     .deb packages
 #   ./setup.sh build  only installs and builds (release preset, build/bin/)
 set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(build-essential cmake ninja-build ccache clang libboost1.81-dev libssl-dev
   nlohmann-json3-dev libsqlite3-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
-  libcli11-dev libspdlog-dev)
+  libcli11-dev libspdlog-dev dpkg-dev file)
 JOBS=$(nproc 2>/dev/null || echo 2)
 # Tests that use several threads; the sanitizer builds run these.
 CONCURRENCY_FILTER='*Concurren*:*Https*:*Server*:*Threads*'
@@ -73,6 +75,17 @@ scenario_checks() {
   tail -n 1 build/scenario-tsan.txt >&2
 }
 
+# The Debian packages (CPack): nsxv-sim and nsxv-sim-dev in build/pkg/.
+package_debs() {
+  log "Debian packages (cpack)"
+  rm -rf build/pkg
+  cpack --config build/CPackConfig.cmake -B build/pkg >build/cpack.log ||
+    { cat build/cpack.log; exit 1; }
+  for deb in build/pkg/*.deb; do
+    log "$(basename "$deb"): $(dpkg-deb -f "$deb" Depends)"
+  done
+}
+
 bench_smoke() {
   log "benchmark smoke pass"
   for b in build/bin/*_bench; do
@@ -96,11 +109,14 @@ case "${1:-}" in
     ;;
   test)
     install_packages
+    log "layering check (.ci/check-layers)"
+    .ci/check-layers
     build release
     bench_smoke
     run_sanitized asan
     run_sanitized tsan
     scenario_checks
+    package_debs
     log "full test suite (release)"
     ctest --test-dir build --output-on-failure -j "$JOBS"
     ;;
