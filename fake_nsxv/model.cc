@@ -412,10 +412,15 @@ std::vector<std::string> Model::EdgeIds() const {
 Result<DeployResult> Model::DeployEdge(const json& body, bool async, Call* call) {
   NSXV_RETURN_IF_ERROR(CheckEdgeDocument(body));
   const Env env = MakeEnv(clock_, options_, global_.get());
-  const std::string name = body.at("name").get<std::string>();
   const Duration duration = Scaled(options_.deploy_duration);
   WriterLock reg(&registry_mu_);
   SweepRemoved();
+  // name is optional (nsxraml 6.4 line 15648): the default is NSX-<edgeId>.
+  json document = body;
+  if (!document.contains("name") || document["name"].is_null()) {
+    document["name"] = "NSX-" + MakeId("edge", edge_counter_ + 1);
+  }
+  const std::string name = document["name"].get<std::string>();
   {
     // Names change only under the registry lock (exclusive here) or with it shared, so the
     // check stays true until the edge is published below.
@@ -436,8 +441,8 @@ Result<DeployResult> Model::DeployEdge(const json& body, bool async, Call* call)
   DeployResult result{id, ""};
   {
     MutexLock lock(&edge->mu);
-    edge->data = NewEdgeData(body);
-    SeedVnics(body, &edge->data);
+    edge->data = NewEdgeData(document);
+    SeedVnics(document, &edge->data);
     MutexLock global_lock(&global_->mu);
     GlobalData& g = global_->data;
     if (async || duration.count() > 0) {
@@ -471,7 +476,10 @@ Status Model::UpdateEdge(std::string_view edge_id, const json& body, Call* call)
                       "edge.id '" + body["id"].get<std::string>() + "' does not match the URI");
   }
   NSXV_ASSIGN_OR_RETURN(const TimePoint start, Admit(e, env, call));
-  const std::string name = body.at("name").get<std::string>();
+  // An update without a name keeps the edge's name (name is optional, line 15648).
+  const std::string name =
+      body.contains("name") && body["name"].is_string() ? body["name"].get<std::string>()
+                                                         : e->data.name;
   {
     MutexLock global_lock(&global_->mu);
     auto& names = global_->data.names;
@@ -486,6 +494,7 @@ Status Model::UpdateEdge(std::string_view edge_id, const json& body, Call* call)
   }
   e->data.name = name;
   e->data.document = body;
+  e->data.document["name"] = name;
   e->data.document.erase("id");
   SeedVnics(body, &e->data);
   Finish(e, env, start, call);

@@ -6,6 +6,7 @@
 
 #include "fake_nsxv/model_internal.h"
 #include "fake_nsxv/nsx_error.h"
+#include "fake_nsxv/spec_rules.h"
 
 namespace nsxv::fake {
 
@@ -74,16 +75,6 @@ Result<const json*> Field(const json& obj, std::string_view key, Type type, bool
   return &*it;
 }
 
-Status Optional(const json& obj, std::string_view key, Type type, std::string_view where) {
-  return Field(obj, key, type, false, where).status();
-}
-
-Status OptionalAll(const json& obj, std::initializer_list<std::string_view> keys, Type type,
-                   std::string_view where) {
-  for (const std::string_view key : keys) NSXV_RETURN_IF_ERROR(Optional(obj, key, type, where));
-  return Status::Ok();
-}
-
 Status ExpectObject(const json& v, std::string_view where) {
   if (v.is_object()) return Status::Ok();
   return BadRequest(nsx_code::kInvalidRequestBody, std::string(where) + " must be an object");
@@ -100,33 +91,39 @@ std::string Indexed(std::string_view where, size_t i) {
   return std::string(where) + "[" + std::to_string(i) + "]";
 }
 
-Status OneOf(const json* v, std::initializer_list<std::string_view> allowed,
-             std::string_view what) {
-  if (v == nullptr) return Status::Ok();
-  const std::string s = v->get<std::string>();
-  for (const std::string_view a : allowed) {
-    if (s == a) return Status::Ok();
+// Cross-element rules of a vnic the tables cannot say (spec lines in spec_rules.cc).
+Status CheckVnicRules(const json& vnic, std::string_view where) {
+  const auto connected = vnic.find("isConnected");
+  const bool is_connected =
+      connected != vnic.end() && connected->is_boolean() && connected->get<bool>();
+  if (is_connected) {
+    const auto pg = vnic.find("portgroupId");
+    if (pg == vnic.end() || !pg->is_string() || pg->get<std::string>().empty()) {
+      return BadRequest(nsx_code::kMissingField,
+                        Path(where, "portgroupId") + " is required when isConnected is true");
+    }
   }
-  return BadRequest(nsx_code::kInvalidValue, std::string(what) + ": invalid value '" + s + "'");
-}
-
-Status CheckAddressGroup(const json& group, std::string_view where) {
-  NSXV_RETURN_IF_ERROR(ExpectObject(group, where));
-  NSXV_RETURN_IF_ERROR(Field(group, "primaryAddress", Type::kString, true, where).status());
-  NSXV_RETURN_IF_ERROR(Optional(group, "subnetMask", Type::kString, where));
-  NSXV_RETURN_IF_ERROR(Optional(group, "subnetPrefixLength", Type::kIntOrString, where));
-  NSXV_ASSIGN_OR_RETURN(const json* secondary,
-                        Field(group, "secondaryAddresses", Type::kObject, false, where));
-  if (secondary != nullptr) {
-    const std::string sw = Path(where, "secondaryAddresses");
-    NSXV_RETURN_IF_ERROR(Optional(*secondary, "type", Type::kString, sw));
-    NSXV_ASSIGN_OR_RETURN(const json* ips, Field(*secondary, "ipAddress", Type::kArray, false, sw));
-    if (ips != nullptr) {
-      for (size_t i = 0; i < ips->size(); ++i) {
-        if (!(*ips)[i].is_string()) {
-          return BadRequest(nsx_code::kInvalidRequestBody,
-                            Indexed(Path(sw, "ipAddress"), i) + " must be a string");
-        }
+  const json* groups = nullptr;
+  if (const auto ag = vnic.find("addressGroups"); ag != vnic.end() && ag->is_object()) {
+    if (const auto list = ag->find("addressGroups"); list != ag->end() && list->is_array()) {
+      groups = &*list;
+    }
+  }
+  for (size_t i = 0; groups != nullptr && i < groups->size(); ++i) {
+    const json& g = (*groups)[i];
+    const std::string gw = Indexed(Path(where, "addressGroups.addressGroups"), i);
+    const bool mask = g.contains("subnetMask") && !g["subnetMask"].is_null();
+    const bool prefix = g.contains("subnetPrefixLength") && !g["subnetPrefixLength"].is_null();
+    if (!mask && !prefix) {
+      return BadRequest(nsx_code::kMissingField,
+                        gw + ".subnetMask (or subnetPrefixLength) is required");
+    }
+    const auto sec = g.find("secondaryAddresses");
+    if (sec != g.end() && sec->is_object()) {
+      const auto ips = sec->find("ipAddress");
+      if (ips == sec->end() || !ips->is_array() || ips->empty()) {
+        return BadRequest(nsx_code::kMissingField,
+                          gw + ".secondaryAddresses.ipAddress needs at least one address");
       }
     }
   }
@@ -188,151 +185,69 @@ Result<int> ParseVnicIndex(std::string_view text) {
 }
 
 Status CheckVnic(const json& vnic, std::optional<int> uri_index, std::string_view where) {
-  NSXV_RETURN_IF_ERROR(ExpectObject(vnic, where));
-  NSXV_ASSIGN_OR_RETURN(const json* index, Field(vnic, "index", Type::kInt, false, where));
-  if (index != nullptr) {
-    const int64_t i = index->get<int64_t>();
-    if (i < 0 || i >= kVnicCount) {
-      return BadRequest(nsx_code::kInvalidValue,
-                        Path(where, "index") + ": " + std::to_string(i) + " is not in 0-9");
-    }
-    if (uri_index.has_value() && i != *uri_index) {
-      return BadRequest(nsx_code::kInvalidValue, Path(where, "index") + ": " + std::to_string(i) +
-                                                     " does not match the URI index " +
-                                                     std::to_string(*uri_index));
-    }
+  NSXV_RETURN_IF_ERROR(spec::CheckDocument(spec::VnicDocumentSpec(), vnic, where));
+  const int64_t i = vnic.at("index").get<int64_t>();
+  if (i < 0 || i >= kVnicCount) {
+    return BadRequest(nsx_code::kInvalidValue,
+                      Path(where, "index") + ": " + std::to_string(i) + " is not in 0-9");
   }
-  NSXV_RETURN_IF_ERROR(OptionalAll(vnic, {"name", "label", "type", "portgroupId", "portgroupName"},
-                                   Type::kString, where));
-  NSXV_RETURN_IF_ERROR(Optional(vnic, "mtu", Type::kInt, where));
-  NSXV_RETURN_IF_ERROR(
-      OptionalAll(vnic, {"enableProxyArp", "enableSendRedirects"}, Type::kBool, where));
-  NSXV_RETURN_IF_ERROR(OneOf(Field(vnic, "type", Type::kString, false, where).value(),
-                             {"uplink", "internal", "trunk"}, Path(where, "type")));
-  NSXV_ASSIGN_OR_RETURN(const json* connected,
-                        Field(vnic, "isConnected", Type::kBool, false, where));
-  if (connected != nullptr && connected->get<bool>()) {
-    const auto pg = vnic.find("portgroupId");
-    if (pg == vnic.end() || !pg->is_string() || pg->get<std::string>().empty()) {
-      return BadRequest(nsx_code::kMissingField,
-                        Path(where, "portgroupId") + " is required when isConnected is true");
-    }
+  if (uri_index.has_value() && i != *uri_index) {
+    return BadRequest(nsx_code::kInvalidValue, Path(where, "index") + ": " + std::to_string(i) +
+                                                   " does not match the URI index " +
+                                                   std::to_string(*uri_index));
   }
-  NSXV_ASSIGN_OR_RETURN(const json* groups, WrappedList(vnic, "addressGroups", where));
-  if (groups != nullptr) {
-    for (size_t i = 0; i < groups->size(); ++i) {
-      NSXV_RETURN_IF_ERROR(
-          CheckAddressGroup((*groups)[i], Indexed(Path(where, "addressGroups.addressGroups"), i)));
-    }
-  }
-  NSXV_ASSIGN_OR_RETURN(const json* subs, WrappedList(vnic, "subInterfaces", where));
-  if (subs != nullptr) {
-    for (size_t i = 0; i < subs->size(); ++i) {
-      NSXV_RETURN_IF_ERROR(
-          ExpectObject((*subs)[i], Indexed(Path(where, "subInterfaces.subInterfaces"), i)));
-    }
-  }
-  return Status::Ok();
+  return CheckVnicRules(vnic, where);
 }
 
 Status CheckEdgeDocument(const json& body) {
-  const std::string_view w = "edge";
-  NSXV_RETURN_IF_ERROR(ExpectObject(body, w));
-  NSXV_ASSIGN_OR_RETURN(const json* name, Field(body, "name", Type::kString, true, w));
-  if (name->get<std::string>().empty()) {
-    return BadRequest(nsx_code::kMissingField, "edge.name must not be empty");
+  const std::string w = "edge";
+  NSXV_RETURN_IF_ERROR(spec::CheckDocument(spec::EdgeDocumentSpec(), body));
+  if (const auto name = body.find("name");
+      name != body.end() && name->is_string() && name->get<std::string>().empty()) {
+    return BadRequest(nsx_code::kInvalidValue, "edge.name must not be empty when given");
   }
-  NSXV_RETURN_IF_ERROR(OptionalAll(
-      body, {"id", "fqdn", "description", "datacenterMoid", "tenant", "type"}, Type::kString, w));
-  NSXV_RETURN_IF_ERROR(OneOf(Field(body, "type", Type::kString, false, w).value(),
-                             {"gatewayServices", "distributedRouter"}, "edge.type"));
-  NSXV_RETURN_IF_ERROR(OptionalAll(body, {"enableAesni", "enableFips"}, Type::kBool, w));
-  NSXV_RETURN_IF_ERROR(OptionalAll(body, {"cliSettings", "autoConfiguration"}, Type::kObject, w));
-  NSXV_ASSIGN_OR_RETURN(const json* appliances, Field(body, "appliances", Type::kObject, false, w));
-  if (appliances != nullptr) {
-    const std::string aw = "edge.appliances";
-    NSXV_ASSIGN_OR_RETURN(const json* size,
-                          Field(*appliances, "applianceSize", Type::kString, false, aw));
-    NSXV_RETURN_IF_ERROR(
-        OneOf(size, {"compact", "large", "xlarge", "quadlarge"}, aw + ".applianceSize"));
-    NSXV_RETURN_IF_ERROR(Optional(*appliances, "deploymentContainerId", Type::kString, aw));
-    NSXV_ASSIGN_OR_RETURN(const json* list,
-                          Field(*appliances, "appliances", Type::kArray, false, aw));
-    if (list != nullptr) {
-      for (size_t i = 0; i < list->size(); ++i) {
-        NSXV_RETURN_IF_ERROR(ExpectObject((*list)[i], Indexed(aw + ".appliances", i)));
-      }
-    }
-  }
-  NSXV_ASSIGN_OR_RETURN(const json* fc, Field(body, "featureConfigs", Type::kObject, false, w));
-  if (fc != nullptr) {
-    NSXV_ASSIGN_OR_RETURN(const json* list,
-                          Field(*fc, "features", Type::kArray, false, "edge.featureConfigs"));
-    if (list != nullptr) {
-      for (size_t i = 0; i < list->size(); ++i) {
-        const std::string fw = Indexed("edge.featureConfigs.features", i);
-        NSXV_RETURN_IF_ERROR(ExpectObject((*list)[i], fw));
-        NSXV_RETURN_IF_ERROR(Field((*list)[i], "featureType", Type::kString, true, fw).status());
-      }
-    }
+  // R 15698 (vnics of an ESG) and R 15727 (mgmtInterface of a DLR), by type (default ESG).
+  const bool dlr = body.contains("type") && body["type"] == "distributedRouter";
+  if (dlr && !body.contains("mgmtInterface")) {
+    return BadRequest(nsx_code::kMissingField,
+                      "edge.mgmtInterface is required for a distributedRouter");
   }
   NSXV_ASSIGN_OR_RETURN(const json* vnics, WrappedList(body, "vnics", w));
-  if (vnics != nullptr) {
-    std::set<int64_t> seen;
-    for (size_t i = 0; i < vnics->size(); ++i) {
-      const std::string vw = Indexed("edge.vnics.vnics", i);
-      NSXV_RETURN_IF_ERROR(CheckVnic((*vnics)[i], std::nullopt, vw));
-      NSXV_ASSIGN_OR_RETURN(const json* index, Field((*vnics)[i], "index", Type::kInt, true, vw));
-      if (!seen.insert(index->get<int64_t>()).second) {
-        return BadRequest(nsx_code::kInvalidValue, vw + ".index: duplicate vnic index");
-      }
+  if (!dlr && vnics == nullptr) {
+    return BadRequest(nsx_code::kMissingField,
+                      "edge.vnics.vnics is required for an edge of "
+                      "type gatewayServices");
+  }
+  std::set<int64_t> seen;
+  for (size_t i = 0; vnics != nullptr && i < vnics->size(); ++i) {
+    const std::string vw = Indexed("edge.vnics.vnics", i);
+    NSXV_RETURN_IF_ERROR(CheckVnic((*vnics)[i], std::nullopt, vw));
+    if (!seen.insert((*vnics)[i].at("index").get<int64_t>()).second) {
+      return BadRequest(nsx_code::kInvalidValue, vw + ".index: duplicate vnic index");
     }
   }
   return Status::Ok();
 }
 
 Status CheckStaticRouting(const json& body) {
-  const std::string_view w = "staticRouting";
-  NSXV_RETURN_IF_ERROR(ExpectObject(body, w));
-  NSXV_RETURN_IF_ERROR(Optional(body, "featureType", Type::kString, w));
-  NSXV_ASSIGN_OR_RETURN(const json* routes, WrappedList(body, "staticRoutes", w));
-  if (routes != nullptr) {
-    for (size_t i = 0; i < routes->size(); ++i) {
-      const std::string rw = Indexed("staticRouting.staticRoutes.staticRoutes", i);
-      const json& r = (*routes)[i];
-      NSXV_RETURN_IF_ERROR(ExpectObject(r, rw));
-      NSXV_RETURN_IF_ERROR(Field(r, "network", Type::kString, true, rw).status());
-      NSXV_RETURN_IF_ERROR(Field(r, "nextHop", Type::kString, true, rw).status());
-      NSXV_RETURN_IF_ERROR(Optional(r, "vnic", Type::kIntOrString, rw));
-      NSXV_RETURN_IF_ERROR(Optional(r, "description", Type::kString, rw));
-      NSXV_RETURN_IF_ERROR(Optional(r, "mtu", Type::kInt, rw));
-    }
-  }
-  NSXV_ASSIGN_OR_RETURN(const json* def, Field(body, "defaultRoute", Type::kObject, false, w));
-  if (def != nullptr) {
-    const std::string dw = "staticRouting.defaultRoute";
-    NSXV_RETURN_IF_ERROR(Field(*def, "gatewayAddress", Type::kString, true, dw).status());
-    NSXV_RETURN_IF_ERROR(Optional(*def, "vnic", Type::kIntOrString, dw));
-    NSXV_RETURN_IF_ERROR(Optional(*def, "description", Type::kString, dw));
-    NSXV_RETURN_IF_ERROR(Optional(*def, "mtu", Type::kInt, dw));
-  }
-  return Status::Ok();
+  return spec::CheckDocument(spec::StaticRoutingSpec(), body);
 }
 
 Status CheckLoadBalancer(const json& body,
                          const std::function<bool(std::string_view)>& certificate_exists) {
-  const std::string_view w = "loadBalancer";
-  NSXV_RETURN_IF_ERROR(ExpectObject(body, w));
-  NSXV_RETURN_IF_ERROR(OptionalAll(
-      body, {"enabled", "enableServiceInsertion", "accelerationEnabled"}, Type::kBool, w));
-  NSXV_RETURN_IF_ERROR(Optional(body, "featureType", Type::kString, w));
-  NSXV_ASSIGN_OR_RETURN(const json* monitors, Field(body, "monitor", Type::kArray, false, w));
-  NSXV_ASSIGN_OR_RETURN(const json* profiles,
-                        Field(body, "applicationProfile", Type::kArray, false, w));
-  NSXV_ASSIGN_OR_RETURN(const json* rules, Field(body, "applicationRule", Type::kArray, false, w));
-  NSXV_ASSIGN_OR_RETURN(const json* pools, Field(body, "pool", Type::kArray, false, w));
-  NSXV_ASSIGN_OR_RETURN(const json* servers, Field(body, "virtualServer", Type::kArray, false, w));
+  NSXV_RETURN_IF_ERROR(spec::CheckDocument(spec::LoadBalancerSpec(), body));
+  const auto list = [&](const char* key) -> const json* {
+    const auto it = body.find(key);
+    return it == body.end() || it->is_null() ? nullptr : &*it;
+  };
+  const json* monitors = list("monitor");
+  const json* profiles = list("applicationProfile");
+  const json* rules = list("applicationRule");
+  const json* pools = list("pool");
+  const json* servers = list("virtualServer");
 
+  // Ids are unique per kind, and references name an object of the document (19274, 19310,
+  // 19335, 19365: "must look like <kind>-<n> when used").
   NSXV_ASSIGN_OR_RETURN(const std::set<std::string> monitor_ids,
                         CollectIds(monitors, "monitorId", "loadBalancer.monitor"));
   NSXV_ASSIGN_OR_RETURN(
@@ -345,83 +260,46 @@ Status CheckLoadBalancer(const json& body,
   NSXV_RETURN_IF_ERROR(
       CollectIds(servers, "virtualServerId", "loadBalancer.virtualServer").status());
 
-  for (size_t i = 0; monitors != nullptr && i < monitors->size(); ++i) {
-    const std::string mw = Indexed("loadBalancer.monitor", i);
-    const json& m = (*monitors)[i];
-    NSXV_RETURN_IF_ERROR(Field(m, "name", Type::kString, true, mw).status());
-    NSXV_RETURN_IF_ERROR(OptionalAll(m, {"type", "method", "url"}, Type::kString, mw));
-    NSXV_RETURN_IF_ERROR(OptionalAll(m, {"interval", "maxRetries", "timeout"}, Type::kInt, mw));
-  }
   for (size_t i = 0; profiles != nullptr && i < profiles->size(); ++i) {
     const std::string pw = Indexed("loadBalancer.applicationProfile", i);
     const json& p = (*profiles)[i];
-    NSXV_RETURN_IF_ERROR(Field(p, "name", Type::kString, true, pw).status());
-    NSXV_RETURN_IF_ERROR(Optional(p, "template", Type::kString, pw));
-    NSXV_RETURN_IF_ERROR(OptionalAll(
-        p, {"serverSslEnabled", "sslPassthrough", "insertXForwardedFor"}, Type::kBool, pw));
-    NSXV_ASSIGN_OR_RETURN(const json* persistence,
-                          Field(p, "persistence", Type::kObject, false, pw));
-    if (persistence != nullptr) {
-      NSXV_RETURN_IF_ERROR(
-          Field(*persistence, "method", Type::kString, true, pw + ".persistence").status());
-    }
-    NSXV_ASSIGN_OR_RETURN(const json* client_ssl, Field(p, "clientSsl", Type::kObject, false, pw));
-    if (client_ssl != nullptr) {
-      const std::string cw = pw + ".clientSsl";
-      NSXV_RETURN_IF_ERROR(Optional(*client_ssl, "clientAuth", Type::kString, cw));
-      NSXV_ASSIGN_OR_RETURN(const json* certs,
-                            Field(*client_ssl, "serviceCertificate", Type::kArray, false, cw));
-      for (size_t c = 0; certs != nullptr && c < certs->size(); ++c) {
-        const json& cert = (*certs)[c];
-        if (!cert.is_string()) {
-          return BadRequest(nsx_code::kInvalidRequestBody,
-                            Indexed(cw + ".serviceCertificate", c) + " must be a string");
-        }
-        if (!certificate_exists(cert.get<std::string>())) {
-          return BadRequest(nsx_code::kCertificateNotFound,
-                            cw + ".serviceCertificate: certificate '" + cert.get<std::string>() +
-                                "' is not in the edge's truststore");
-        }
+    const auto client_ssl = p.find("clientSsl");
+    if (client_ssl == p.end() || !client_ssl->is_object()) continue;
+    const json& certs = client_ssl->at("serviceCertificate");
+    for (size_t c = 0; c < certs.size(); ++c) {
+      if (!certificate_exists(certs[c].get<std::string>())) {
+        return BadRequest(nsx_code::kCertificateNotFound,
+                          pw + ".clientSsl.serviceCertificate: certificate '" +
+                              certs[c].get<std::string>() + "' is not in the edge's truststore");
       }
     }
-  }
-  for (size_t i = 0; rules != nullptr && i < rules->size(); ++i) {
-    const std::string rw = Indexed("loadBalancer.applicationRule", i);
-    NSXV_RETURN_IF_ERROR(Field((*rules)[i], "name", Type::kString, true, rw).status());
-    NSXV_RETURN_IF_ERROR(Field((*rules)[i], "script", Type::kString, true, rw).status());
   }
   for (size_t i = 0; pools != nullptr && i < pools->size(); ++i) {
     const std::string pw = Indexed("loadBalancer.pool", i);
     const json& p = (*pools)[i];
-    NSXV_RETURN_IF_ERROR(Field(p, "name", Type::kString, true, pw).status());
-    NSXV_RETURN_IF_ERROR(Optional(p, "algorithm", Type::kString, pw));
-    NSXV_RETURN_IF_ERROR(Optional(p, "transparent", Type::kBool, pw));
     NSXV_RETURN_IF_ERROR(CheckRefList(p, "monitorId", monitor_ids, pw));
     NSXV_ASSIGN_OR_RETURN(const json* members, Field(p, "member", Type::kArray, false, pw));
     NSXV_RETURN_IF_ERROR(CollectIds(members, "memberId", pw + ".member").status());
     for (size_t m = 0; members != nullptr && m < members->size(); ++m) {
       const std::string mw = Indexed(pw + ".member", m);
       const json& member = (*members)[m];
-      NSXV_RETURN_IF_ERROR(Field(member, "ipAddress", Type::kString, true, mw).status());
-      NSXV_RETURN_IF_ERROR(Optional(member, "name", Type::kString, mw));
-      NSXV_RETURN_IF_ERROR(OptionalAll(member, {"port", "monitorPort"}, Type::kIntOrString, mw));
-      NSXV_RETURN_IF_ERROR(OptionalAll(member, {"weight", "minConn", "maxConn"}, Type::kInt, mw));
-      NSXV_ASSIGN_OR_RETURN(const json* condition,
-                            Field(member, "condition", Type::kString, false, mw));
-      NSXV_RETURN_IF_ERROR(OneOf(condition, {"enabled", "disabled", "drain"}, mw + ".condition"));
+      const auto has = [&](const char* key) {
+        return member.contains(key) && !member[key].is_null();
+      };
+      // 19320-19321: ipAddress unless groupingObjectId; 19324-19325: port or monitorPort.
+      if (!has("ipAddress") && !has("groupingObjectId")) {
+        return BadRequest(nsx_code::kMissingField,
+                          mw + ".ipAddress is required (or groupingObjectId)");
+      }
+      if (!has("port") && !has("monitorPort")) {
+        return BadRequest(nsx_code::kMissingField, mw + ".port (or monitorPort) is required");
+      }
     }
   }
   for (size_t i = 0; servers != nullptr && i < servers->size(); ++i) {
     const std::string vw = Indexed("loadBalancer.virtualServer", i);
     const json& v = (*servers)[i];
-    NSXV_RETURN_IF_ERROR(Field(v, "name", Type::kString, true, vw).status());
-    NSXV_RETURN_IF_ERROR(Field(v, "ipAddress", Type::kString, true, vw).status());
-    NSXV_RETURN_IF_ERROR(Optional(v, "protocol", Type::kString, vw));
-    NSXV_RETURN_IF_ERROR(Optional(v, "port", Type::kIntOrString, vw));
-    NSXV_RETURN_IF_ERROR(Optional(v, "connectionLimit", Type::kInt, vw));
-    NSXV_RETURN_IF_ERROR(OptionalAll(
-        v, {"enabled", "accelerationEnabled", "enableServiceInsertion"}, Type::kBool, vw));
-    NSXV_RETURN_IF_ERROR(CheckRef(v, "applicationProfileId", true, profile_ids, vw));
+    NSXV_RETURN_IF_ERROR(CheckRef(v, "applicationProfileId", false, profile_ids, vw));
     NSXV_RETURN_IF_ERROR(CheckRef(v, "defaultPoolId", false, pool_ids, vw));
     NSXV_RETURN_IF_ERROR(CheckRefList(v, "applicationRuleId", rule_ids, vw));
   }
@@ -429,29 +307,34 @@ Status CheckLoadBalancer(const json& body,
 }
 
 Status CheckFirewall(const json& body) {
-  const std::string_view w = "firewall";
-  NSXV_RETURN_IF_ERROR(ExpectObject(body, w));
-  NSXV_RETURN_IF_ERROR(Optional(body, "featureType", Type::kString, w));
-  NSXV_RETURN_IF_ERROR(Optional(body, "enabled", Type::kBool, w));
-  NSXV_RETURN_IF_ERROR(Optional(body, "globalConfig", Type::kObject, w));
-  NSXV_ASSIGN_OR_RETURN(const json* policy, Field(body, "defaultPolicy", Type::kObject, false, w));
-  if (policy != nullptr) {
-    NSXV_ASSIGN_OR_RETURN(const json* action,
-                          Field(*policy, "action", Type::kString, false, "firewall.defaultPolicy"));
-    NSXV_RETURN_IF_ERROR(OneOf(action, {"accept", "deny"}, "firewall.defaultPolicy.action"));
-  }
-  NSXV_ASSIGN_OR_RETURN(const json* rules, WrappedList(body, "firewallRules", w));
+  NSXV_RETURN_IF_ERROR(spec::CheckDocument(spec::FirewallSpec(), body));
+  NSXV_ASSIGN_OR_RETURN(const json* rules, WrappedList(body, "firewallRules", "firewall"));
   for (size_t i = 0; rules != nullptr && i < rules->size(); ++i) {
     const std::string rw = Indexed("firewall.firewallRules.firewallRules", i);
     const json& r = (*rules)[i];
-    NSXV_RETURN_IF_ERROR(ExpectObject(r, rw));
-    NSXV_ASSIGN_OR_RETURN(const json* action, Field(r, "action", Type::kString, true, rw));
-    NSXV_RETURN_IF_ERROR(OneOf(action, {"accept", "deny"}, rw + ".action"));
-    NSXV_RETURN_IF_ERROR(OptionalAll(r, {"enabled", "loggingEnabled"}, Type::kBool, rw));
-    NSXV_RETURN_IF_ERROR(OptionalAll(r, {"name", "description"}, Type::kString, rw));
-    NSXV_RETURN_IF_ERROR(Optional(r, "ruleTag", Type::kInt, rw));
-    NSXV_RETURN_IF_ERROR(
-        OptionalAll(r, {"source", "destination", "application"}, Type::kObject, rw));
+    // ruleTag: long, 1-65536 (17226).
+    if (const auto tag = r.find("ruleTag"); tag != r.end() && tag->is_number_integer()) {
+      const int64_t t = tag->get<int64_t>();
+      if (t < 1 || t > 65536) {
+        return BadRequest(nsx_code::kInvalidValue,
+                          rw + ".ruleTag: " + std::to_string(t) + " is not in 1-65536");
+      }
+    }
+    // vnicGroupId: vnic-index-[0-9], vse, external, internal, nat64 (17212).
+    for (const char* side : {"source", "destination"}) {
+      const auto end = r.find(side);
+      if (end == r.end() || !end->is_object() || !end->contains("vnicGroupId")) continue;
+      for (const json& g : (*end)["vnicGroupId"]) {
+        const std::string v = g.get<std::string>();
+        const bool ok =
+            v == "vse" || v == "external" || v == "internal" || v == "nat64" ||
+            (v.size() == 12 && v.rfind("vnic-index-", 0) == 0 && v[11] >= '0' && v[11] <= '9');
+        if (!ok) {
+          return BadRequest(nsx_code::kInvalidValue,
+                            rw + "." + side + ".vnicGroupId: invalid value '" + v + "'");
+        }
+      }
+    }
   }
   return Status::Ok();
 }
@@ -478,7 +361,8 @@ json NormalizeStaticRouting(const json& body) {
 json NormalizeLoadBalancer(const json& body) {
   json out = body;
   for (const char* flag : {"enabled", "enableServiceInsertion", "accelerationEnabled"}) {
-    if (!out.contains(flag) || out[flag].is_null()) out[flag] = false;
+    // NSX-v defaults (19266-19267): enabled true, the other two false.
+    if (!out.contains(flag) || out[flag].is_null()) out[flag] = std::string_view(flag) == "enabled";
   }
   // Server-assigned ids for objects sent without one: "<kind>-<n>" past the largest in use.
   const std::pair<const char*, const char*> kinds[] = {

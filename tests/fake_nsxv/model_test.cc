@@ -85,6 +85,20 @@ TEST_F(ModelTest, SyncDeployDelaysAnswerByScaledDuration) {
   EXPECT_EQ(Get(&Model::GetEdgeStatus, model, "edge-1")["edgeStatus"], "GREEN");
 }
 
+TEST_F(ModelTest, NameIsOptionalDefaultingToNsxEdgeIdAndKeptByUpdates) {
+  // nsxraml 6.4 line 15648: name is optional, default NSX-<edgeId>.
+  Model model(clock_, ModelOptions{});
+  json body = Edge("unused");
+  body.erase("name");
+  Call call;
+  Result<DeployResult> r = model.DeployEdge(body, /*async=*/false, &call);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(Get(&Model::GetEdge, model, r->edge_id)["name"], "NSX-" + r->edge_id);
+  Call update;
+  ASSERT_TRUE(model.UpdateEdge(r->edge_id, body, &update).ok());
+  EXPECT_EQ(Get(&Model::GetEdge, model, r->edge_id)["name"], "NSX-" + r->edge_id);
+}
+
 TEST_F(ModelTest, AsyncDeployJobLifecycle) {
   Model model(clock_, Options());
   Call call;

@@ -396,8 +396,8 @@ TEST_F(RouterTest, ValidationRejectsWithoutStateChange) {
   vnic_index["index"] = 2;
   json fw_action = json::parse(kFirewall);
   fw_action["firewallRules"]["firewallRules"][1]["action"] = "allow";
-  json edge_no_name = DeployBody("x");
-  edge_no_name.erase("name");
+  json edge_no_size = DeployBody("x");
+  edge_no_size["appliances"].erase("applianceSize");
   json edge_id_mismatch = DeployBody("md");
   edge_id_mismatch["id"] = "edge-2";
   json edge_bad_vnic = DeployBody("x");
@@ -436,7 +436,7 @@ TEST_F(RouterTest, ValidationRejectsWithoutStateChange) {
        nsx_code::kMissingField},
       {"default route without gateway", "PUT", "/routing/config/static",
        R"({"defaultRoute": {"description": "d"}})", nsx_code::kMissingField},
-      {"edge without name", "PUT", "", edge_no_name.dump(), nsx_code::kMissingField},
+      {"edge without applianceSize", "PUT", "", edge_no_size.dump(), nsx_code::kMissingField},
       {"edge vnic without portgroup", "PUT", "", edge_bad_vnic.dump(), nsx_code::kMissingField},
       {"edge id mismatch", "PUT", "", edge_id_mismatch.dump(), nsx_code::kInvalidValue},
   };
