@@ -239,6 +239,12 @@ std::string Router::RouteName(const HttpRequest& request) {
   return route == nullptr ? "unknown" : RouteTemplate(*route);
 }
 
+std::vector<std::string> Router::ServedRoutes() {
+  std::vector<std::string> out;
+  for (const Route& route : kRoutes) out.push_back(RouteTemplate(route));
+  return out;
+}
+
 std::optional<std::string> Router::EdgeIdOf(std::string_view path) {
   const std::vector<std::string_view> s = Split(path);
   auto edge = [](std::string_view id) -> std::optional<std::string> {

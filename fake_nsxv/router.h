@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "driver/transport/http.h"
 #include "fake_nsxv/model.h"
@@ -40,6 +41,9 @@ class Router {
   // Route template for counters, e.g. "PUT /api/4.0/edges/{edgeId}/vnics/{index}";
   // "unknown" when nothing matches (a known path with another method is also "unknown").
   static std::string RouteName(const HttpRequest& request);
+  // Every route served, as "METHOD template" in RouteName's form (the conformance table lists
+  // each of them with its spec reference).
+  static std::vector<std::string> ServedRoutes();
   // Edge id the path refers to (/edges/{id}/..., truststore csr|certificate/{edgeId}).
   static std::optional<std::string> EdgeIdOf(std::string_view path);
 
