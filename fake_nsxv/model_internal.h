@@ -164,7 +164,7 @@ Result<TimePoint> Admit(EdgeState* e, const Env& env, Call* call) REQUIRES(e->mu
 // Bookkeeping of an applied change: version bump, config job, answer delay.
 void Finish(EdgeState* e, const Env& env, TimePoint start, Call* call) REQUIRES(e->mu);
 
-// Truststore and XML helpers shared by model.cc and model_truststore.cc.
+// Truststore and XML helpers (model_common.cc), used by model_truststore.cc.
 nlohmann::json CertificateJson(int64_t num, const Certificate& cert);
 // Text of the first <tag>...</tag> element; nullopt if absent.
 std::optional<std::string> XmlText(std::string_view xml, std::string_view tag);

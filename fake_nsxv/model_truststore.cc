@@ -1,6 +1,6 @@
 // The fake manager's truststore (CSRs, certificates), virtual wires and spoofguard policies:
 // Model methods declared in model.h, with the lock order documented there (registry -> edge ->
-// global). Split from model.cc, which keeps edges, jobs and edge configuration.
+// global). model.cc keeps edges and jobs, model_config.cc the edge configuration.
 #include <set>
 #include <string>
 
