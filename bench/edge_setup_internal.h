@@ -1,4 +1,5 @@
-// Private to bench/edge_setup*.cc: helpers both the single run and the sweep use.
+// Private to bench/edge_setup*.cc: helpers both the single run and the sweep use (pure,
+// thread-safe).
 #pragma once
 
 #include <chrono>
