@@ -8,11 +8,11 @@
 #include <string>
 
 #include <benchmark/benchmark.h>
-#include <nlohmann/json.hpp>
 
 #include "fake_nsxv/fake_manager.h"
 #include "fake_nsxv/https_client.h"
 #include "fake_nsxv/in_process_transport.h"
+#include "fake_nsxv/sample_documents.h"
 #include "fake_nsxv/server.h"
 
 namespace nsxv::fake {
@@ -20,51 +20,12 @@ namespace {
 
 constexpr int kEdges = 64;
 
-std::string DeployBody(int i) {
-  nlohmann::json j = {{"name", "bench-" + std::to_string(i)},
-                      {"type", "gatewayServices"},
-                      {"appliances", {{"applianceSize", "compact"}}},
-                      {"vnics",
-                       {{"vnics",
-                         {{{"index", 0},
-                           {"name", "external"},
-                           {"type", "uplink"},
-                           {"portgroupId", "dvportgroup-20"},
-                           {"isConnected", true},
-                           {"subInterfaces", {{"subInterfaces", nlohmann::json::array()}}}}}}}}};
-  return j.dump();
-}
-
-std::string VnicBody(int i) {
-  nlohmann::json j = {{"index", 0},
-                      {"name", "external"},
-                      {"type", "uplink"},
-                      {"portgroupId", "dvportgroup-55"},
-                      {"mtu", 1500},
-                      {"isConnected", true},
-                      {"addressGroups",
-                       {{"addressGroups",
-                         {{{"primaryAddress", "10.1.0." + std::to_string(i % 250 + 2)},
-                           {"subnetMask", "255.255.255.0"}}}}}}};
-  return j.dump();
-}
-
-HttpRequest Authed(std::string method, std::string target, std::string body = "") {
-  HttpRequest r;
-  r.method = std::move(method);
-  r.target = std::move(target);
-  r.body = std::move(body);
-  r.headers.Set("Authorization", BasicAuthValue("admin", "default"));
-  r.headers.Set("Accept", "application/json");
-  r.headers.Set("Content-Type", "application/json");
-  return r;
-}
-
 // One manager with kEdges edges, and (lazily) one HTTPS and one HTTP server in front of it.
 struct Backend {
   Backend() : manager(RealClock(), FakeOptions{}), transport(manager) {
     for (int i = 0; i < kEdges; ++i) {
-      auto r = transport.Send(Authed("POST", "/api/4.0/edges", DeployBody(i)));
+      auto r = transport.Send(AuthedJsonRequest("POST", "/api/4.0/edges",
+                                                DeployEdgeBody("bench-" + std::to_string(i))));
       if (!r.ok() || r->status != 201) std::abort();
     }
   }
@@ -97,8 +58,9 @@ void RunMix(benchmark::State& state,
             const std::function<Result<HttpResponse>(const HttpRequest&)>& send) {
   const int edge = state.thread_index() % kEdges + 1;
   const std::string vnic = "/api/4.0/edges/edge-" + std::to_string(edge) + "/vnics/0";
-  const HttpRequest get = Authed("GET", vnic);
-  const HttpRequest put = Authed("PUT", vnic, VnicBody(edge));
+  const HttpRequest get = AuthedJsonRequest("GET", vnic);
+  const std::string ip = "10.1.0." + std::to_string(edge % 250 + 2);
+  const HttpRequest put = AuthedJsonRequest("PUT", vnic, ExternalVnicBody(ip, "dvportgroup-55"));
   for (auto _ : state) {
     auto a = send(get);
     auto b = send(put);

@@ -1,7 +1,9 @@
+// The fake manager's edges and jobs: construction, the per-edge accessor, job retirement, the
+// config-change gate (Admit/Finish), fault hooks, deploy/update/get/list/delete and job status.
+// Model methods declared in model.h, with the lock order documented there.
 #include "fake_nsxv/model.h"
 
 #include <algorithm>
-#include <set>
 #include <utility>
 
 #include "fake_nsxv/model_internal.h"
@@ -10,91 +12,6 @@
 namespace nsxv::fake {
 
 using nlohmann::json;
-
-// ---------------------------------------------------------------------------------------------
-// Shared helpers (declared in model_internal.h).
-
-std::optional<int64_t> ParseId(std::string_view id, std::string_view prefix) {
-  if (id.size() <= prefix.size() + 1 || id.substr(0, prefix.size()) != prefix ||
-      id[prefix.size()] != '-') {
-    return std::nullopt;
-  }
-  const std::string_view digits = id.substr(prefix.size() + 1);
-  if (digits.size() > 18 || digits[0] == '0') return std::nullopt;
-  int64_t n = 0;
-  for (const char c : digits) {
-    if (c < '0' || c > '9') return std::nullopt;
-    n = n * 10 + (c - '0');
-  }
-  return n;
-}
-
-std::string MakeId(std::string_view prefix, int64_t n) {
-  return std::string(prefix) + "-" + std::to_string(n);
-}
-
-Status NsxStatus(int http_status, int error_code, std::string details) {
-  StatusCode code = StatusCode::kInternal;
-  if (error_code == nsx_code::kEdgeNotRunning) {
-    code = StatusCode::kFailedPrecondition;
-  } else if (error_code == nsx_code::kDuplicateEdgeName) {
-    code = StatusCode::kAlreadyExists;
-  } else if (http_status == 400) {
-    code = StatusCode::kInvalidArgument;
-  } else if (http_status == 404) {
-    code = StatusCode::kNotFound;
-  } else if (http_status == 409) {
-    code = StatusCode::kConflict;
-  }
-  Status status(code, std::move(details));
-  status.WithHttp(http_status, error_code);
-  return status;
-}
-
-Status BadRequest(int error_code, std::string details) {
-  return NsxStatus(400, error_code, std::move(details));
-}
-
-Status EdgeNotFound(std::string_view edge_id) {
-  return NsxStatus(404, nsx_code::kEdgeNotFound,
-                   "Edge " + std::string(edge_id) + " not found on this NSX Manager.");
-}
-
-Status ObjectNotFound(std::string details) {
-  return NsxStatus(404, nsx_code::kObjectNotFound, std::move(details));
-}
-
-json DefaultVnic(int index) {
-  const std::string i = std::to_string(index);
-  return {{"index", index},
-          {"name", "vnic" + i},
-          {"label", "vNic_" + i},
-          {"type", "internal"},
-          {"isConnected", false},
-          {"mtu", 1500},
-          {"addressGroups", {{"addressGroups", json::array()}}}};
-}
-
-json DefaultStaticRouting() { return {{"staticRoutes", {{"staticRoutes", json::array()}}}}; }
-
-json DefaultLoadBalancer() {
-  return {{"enabled", false},
-          {"enableServiceInsertion", false},
-          {"accelerationEnabled", false},
-          {"virtualServer", json::array()},
-          {"pool", json::array()},
-          {"applicationProfile", json::array()},
-          {"applicationRule", json::array()},
-          {"monitor", json::array()}};
-}
-
-json DefaultFirewall() {
-  return {{"featureType", "firewall_4.0"},
-          {"enabled", true},
-          {"globalConfig", {{"tcpTimeoutEstablished", 21600}}},
-          {"defaultPolicy", {{"action", "deny"}, {"loggingEnabled", false}}},
-          {"firewallRules", {{"firewallRules", json::array()}}}};
-}
 
 // ---------------------------------------------------------------------------------------------
 // Edge and job rules. Every function names the locks it needs; see the order in model.h.
@@ -201,68 +118,10 @@ void FailRunningJobs(EdgeState* e, GlobalState* g) REQUIRES(e->mu, g->mu) {
   e->data.status = "RED";
 }
 
-std::set<std::string> CertificatesOf(const GlobalData& global, const std::string& scope) {
-  std::set<std::string> ids;
-  for (const auto& [num, cert] : global.certificates) {
-    if (cert.scope == scope) ids.insert(MakeId("certificate", num));
-  }
-  return ids;
-}
-
 }  // namespace
 
-// Shared with model_truststore.cc (declared in model_internal.h).
-json CertificateJson(int64_t num, const Certificate& cert) {
-  return {{"objectId", MakeId("certificate", num)},
-          {"name", cert.name},
-          {"certificateType", cert.type},
-          {"scopeId", cert.scope},
-          {"x509Certificate",
-           {{"subjectCn", cert.name},
-            {"issuerCn", cert.type == "certificate_self_signed" ? cert.name : "unknown"},
-            {"publicKeyAlgo", "RSA"},
-            {"publicKeyLength", 2048}}}};
-}
-
-// Text of the first <tag>...</tag> element; nullopt if absent.
-std::optional<std::string> XmlText(std::string_view xml, std::string_view tag) {
-  const std::string open = "<" + std::string(tag) + ">";
-  const std::string close = "</" + std::string(tag) + ">";
-  const size_t start = xml.find(open);
-  if (start == std::string_view::npos) return std::nullopt;
-  const size_t end = xml.find(close, start + open.size());
-  if (end == std::string_view::npos) return std::nullopt;
-  return std::string(xml.substr(start + open.size(), end - start - open.size()));
-}
-
-// True if `xml` (after an optional <?xml ...?> prolog) is one <root>...</root> element.
-bool XmlRootIs(std::string_view xml, std::string_view root) {
-  auto trim = [](std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
-  };
-  xml = trim(xml);
-  if (xml.substr(0, 5) == "<?xml") {
-    const size_t end = xml.find("?>");
-    if (end == std::string_view::npos) return false;
-    xml = trim(xml.substr(end + 2));
-  }
-  const std::string open = "<" + std::string(root);
-  const std::string close = "</" + std::string(root) + ">";
-  if (xml.substr(0, open.size()) != open || xml.size() < open.size() + close.size()) return false;
-  const char after = xml[open.size()];
-  if (after != '>' && after != ' ') return false;
-  return xml.substr(xml.size() - close.size()) == close;
-}
-
-Status BadXml(std::string_view root) {
-  return BadRequest(nsx_code::kInvalidRequestBody,
-                    "The request body is not a valid <" + std::string(root) + "> document");
-}
-
 // ---------------------------------------------------------------------------------------------
-// Model: construction, lookup, per-edge gates.
+// Model: construction, lookup, the per-edge accessor and the config-change gate.
 
 Model::Model(Clock& clock, ModelOptions options)
     : clock_(clock), options_(std::move(options)), global_(std::make_unique<GlobalState>()) {}
@@ -309,10 +168,32 @@ Status Touch(EdgeState* e, const Env& env, std::atomic<int>* pending_removals) R
   return Status::Ok();
 }
 
-namespace {
+// The locks are taken and released by hand (conditionally: no edge lock when the id is
+// unknown), which the analysis cannot follow; callers are checked against the declaration.
+Model::EdgeAccess::EdgeAccess(Model* model, std::string_view edge_id) NO_THREAD_SAFETY_ANALYSIS
+    : registry_(&model->registry_mu_),
+      env(MakeEnv(model->clock_, model->options_, model->global_.get())),
+      state(Open(model, edge_id)) {}
 
-// Gate of every config change after its body validated: power, fail_job, busy policy.
-// Returns when the change's job may start (now, or when the running jobs end).
+EdgeState* Model::EdgeAccess::Open(Model* model,
+                                   std::string_view edge_id) NO_THREAD_SAFETY_ANALYSIS {
+  registry_->ReaderLock();
+  Result<EdgeState*> found = model->FindEdge(edge_id);
+  if (!found.ok()) {
+    status_ = found.error();
+    return nullptr;
+  }
+  EdgeState* e = *found;
+  e->mu.Lock();
+  status_ = Touch(e, env, &model->pending_removals_);
+  return e;
+}
+
+Model::EdgeAccess::~EdgeAccess() NO_THREAD_SAFETY_ANALYSIS {
+  if (state != nullptr) state->mu.Unlock();
+  registry_->ReaderUnlock();
+}
+
 Result<TimePoint> Admit(EdgeState* e, const Env& env, Call* call) REQUIRES(e->mu) {
   if (!e->data.powered) {
     return BadRequest(nsx_code::kEdgeNotRunning, "Edge " + e->id + " is not running.");
@@ -333,7 +214,6 @@ Result<TimePoint> Admit(EdgeState* e, const Env& env, Call* call) REQUIRES(e->mu
   return start;
 }
 
-// Bookkeeping of an applied change: version bump, config job, answer delay.
 void Finish(EdgeState* e, const Env& env, TimePoint start, Call* call) REQUIRES(e->mu) {
   ++e->data.version;
   const Duration duration = ScaleDuration(env.options.config_duration, env.scale);
@@ -354,31 +234,23 @@ void Finish(EdgeState* e, const Env& env, TimePoint start, Call* call) REQUIRES(
   call->delay = end - env.now;
 }
 
-}  // namespace
-
 // ---------------------------------------------------------------------------------------------
 // Fault hooks and introspection.
 
 Status Model::SetPowered(std::string_view edge_id, bool on) {
-  const Env env = MakeEnv(clock_, options_, global_.get());
-  ReaderLock reg(&registry_mu_);
-  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
-  MutexLock lock(&e->mu);
-  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
-  e->data.powered = on;
+  EdgeAccess edge(this, edge_id);
+  NSXV_RETURN_IF_ERROR(edge.status());
+  edge.state->data.powered = on;
   return Status::Ok();
 }
 
 Status Model::RemoveEdge(std::string_view edge_id) { return DeleteEdge(edge_id); }
 
 Status Model::FailJobs(std::string_view edge_id) {
-  const Env env = MakeEnv(clock_, options_, global_.get());
-  ReaderLock reg(&registry_mu_);
-  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
-  MutexLock lock(&e->mu);
-  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  EdgeAccess edge(this, edge_id);
+  NSXV_RETURN_IF_ERROR(edge.status());
   MutexLock global_lock(&global_->mu);
-  FailRunningJobs(e, global_.get());
+  FailRunningJobs(edge.state, global_.get());
   return Status::Ok();
 }
 
@@ -386,12 +258,9 @@ Status Model::SetEdgeStatus(std::string_view edge_id, std::string_view status) {
   if (status != "GREEN" && status != "YELLOW" && status != "GREY" && status != "RED") {
     return InvalidArgument("edge status must be GREEN, YELLOW, GREY or RED");
   }
-  const Env env = MakeEnv(clock_, options_, global_.get());
-  ReaderLock reg(&registry_mu_);
-  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
-  MutexLock lock(&e->mu);
-  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
-  e->data.status = std::string(status);
+  EdgeAccess edge(this, edge_id);
+  NSXV_RETURN_IF_ERROR(edge.status());
+  edge.state->data.status = std::string(status);
   return Status::Ok();
 }
 
@@ -465,52 +334,47 @@ Result<DeployResult> Model::DeployEdge(const json& body, bool async, Call* call)
 }
 
 Status Model::UpdateEdge(std::string_view edge_id, const json& body, Call* call) {
-  const Env env = MakeEnv(clock_, options_, global_.get());
-  ReaderLock reg(&registry_mu_);
-  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
-  MutexLock lock(&e->mu);
-  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  EdgeAccess edge(this, edge_id);
+  NSXV_RETURN_IF_ERROR(edge.status());
   NSXV_RETURN_IF_ERROR(CheckEdgeDocument(body));
-  if (body.contains("id") && body["id"].is_string() && body["id"].get<std::string>() != e->id) {
+  if (body.contains("id") && body["id"].is_string() &&
+      body["id"].get<std::string>() != edge.state->id) {
     return BadRequest(nsx_code::kInvalidValue,
                       "edge.id '" + body["id"].get<std::string>() + "' does not match the URI");
   }
-  NSXV_ASSIGN_OR_RETURN(const TimePoint start, Admit(e, env, call));
+  NSXV_ASSIGN_OR_RETURN(const TimePoint start, Admit(edge.state, edge.env, call));
   // An update without a name keeps the edge's name (name is optional, line 15648).
-  const std::string name =
-      body.contains("name") && body["name"].is_string() ? body["name"].get<std::string>()
-                                                         : e->data.name;
+  const std::string name = body.contains("name") && body["name"].is_string()
+                               ? body["name"].get<std::string>()
+                               : edge.state->data.name;
   {
     MutexLock global_lock(&global_->mu);
     auto& names = global_->data.names;
     const auto it = names.find(name);
-    if (it != names.end() && it->second != e->id) {
+    if (it != names.end() && it->second != edge.state->id) {
       return BadRequest(nsx_code::kDuplicateEdgeName,
                         "Edge name should be unique for tenant. Edge " + name +
                             " already exists for default tenant.");
     }
-    names.erase(e->data.name);
-    names[name] = e->id;
+    names.erase(edge.state->data.name);
+    names[name] = edge.state->id;
   }
-  e->data.name = name;
-  e->data.document = body;
-  e->data.document["name"] = name;
-  e->data.document.erase("id");
-  SeedVnics(body, &e->data);
-  Finish(e, env, start, call);
+  edge.state->data.name = name;
+  edge.state->data.document = body;
+  edge.state->data.document["name"] = name;
+  edge.state->data.document.erase("id");
+  SeedVnics(body, &edge.state->data);
+  Finish(edge.state, edge.env, start, call);
   return Status::Ok();
 }
 
 Status Model::GetEdge(std::string_view edge_id, json* out) {
-  const Env env = MakeEnv(clock_, options_, global_.get());
-  ReaderLock reg(&registry_mu_);
-  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
-  MutexLock lock(&e->mu);
-  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
-  json doc = e->data.document;
-  doc["id"] = e->id;
-  doc["name"] = e->data.name;
-  doc["version"] = e->data.version;
+  EdgeAccess edge(this, edge_id);
+  NSXV_RETURN_IF_ERROR(edge.status());
+  json doc = edge.state->data.document;
+  doc["id"] = edge.state->id;
+  doc["name"] = edge.state->data.name;
+  doc["version"] = edge.state->data.version;
   if (!doc.contains("type")) doc["type"] = "gatewayServices";
   if (!doc.contains("tenant")) doc["tenant"] = "default";
   if (!doc.contains("appliances") || !doc["appliances"].is_object()) {
@@ -518,10 +382,10 @@ Status Model::GetEdge(std::string_view edge_id, json* out) {
   }
   if (!doc["appliances"].contains("applianceSize")) doc["appliances"]["applianceSize"] = "compact";
   json vnics = json::array();
-  for (const json& v : e->data.vnics) vnics.push_back(v);
+  for (const json& v : edge.state->data.vnics) vnics.push_back(v);
   doc["vnics"] = {{"vnics", std::move(vnics)}};
   MutexLock global_lock(&global_->mu);
-  doc["status"] = IsDeploying(e->data, global_->data) ? "deploying" : "deployed";
+  doc["status"] = IsDeploying(edge.state->data, global_->data) ? "deploying" : "deployed";
   *out = std::move(doc);
   return Status::Ok();
 }
@@ -579,37 +443,31 @@ Status Model::DeleteEdge(std::string_view edge_id) {
 }
 
 Status Model::GetEdgeStatus(std::string_view edge_id, json* out) {
-  const Env env = MakeEnv(clock_, options_, global_.get());
-  ReaderLock reg(&registry_mu_);
-  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
-  MutexLock lock(&e->mu);
-  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  EdgeAccess edge(this, edge_id);
+  NSXV_RETURN_IF_ERROR(edge.status());
   MutexLock global_lock(&global_->mu);
-  const std::string status = EffectiveStatus(e->data, global_->data);
+  const std::string status = EffectiveStatus(edge.state->data, global_->data);
   *out = {{"edgeStatus", status},
-          {"systemStatus", e->data.powered ? "good" : "not running"},
+          {"systemStatus", edge.state->data.powered ? "good" : "not running"},
           {"publishStatus", "APPLIED"},
-          {"version", e->data.version},
+          {"version", edge.state->data.version},
           {"activeVseHaIndex", 0},
           {"edgeVmStatus", json::array({{{"edgeVMStatus", status},
                                          {"haState", "active"},
                                          {"index", 0},
-                                         {"id", "vm-" + std::to_string(e->num)},
-                                         {"name", e->data.name + "-0"}}})},
+                                         {"id", "vm-" + std::to_string(edge.state->num)},
+                                         {"name", edge.state->data.name + "-0"}}})},
           {"featureStatuses", json::array()}};
   return Status::Ok();
 }
 
 Status Model::GetEdgeJobs(std::string_view edge_id, json* out) {
-  const Env env = MakeEnv(clock_, options_, global_.get());
-  ReaderLock reg(&registry_mu_);
-  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
-  MutexLock lock(&e->mu);
-  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  EdgeAccess edge(this, edge_id);
+  NSXV_RETURN_IF_ERROR(edge.status());
   MutexLock global_lock(&global_->mu);
   json jobs = json::array();
-  for (const int64_t num : e->data.running_jobs) {
-    jobs.push_back(JobJson(global_->data.jobs.at(num), env.now));
+  for (const int64_t num : edge.state->data.running_jobs) {
+    jobs.push_back(JobJson(global_->data.jobs.at(num), edge.env.now));
   }
   *out = {{"edgeJob", std::move(jobs)}};
   return Status::Ok();
@@ -638,148 +496,5 @@ Status Model::GetJob(std::string_view job_id, json* out) {
   *out = JobJson(global_->data.jobs.at(*num), env.now);
   return Status::Ok();
 }
-
-// ---------------------------------------------------------------------------------------------
-// Edge configuration.
-
-Status Model::GetVnic(std::string_view edge_id, std::string_view index, json* out) {
-  const Env env = MakeEnv(clock_, options_, global_.get());
-  ReaderLock reg(&registry_mu_);
-  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
-  MutexLock lock(&e->mu);
-  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
-  NSXV_ASSIGN_OR_RETURN(const int i, ParseVnicIndex(index));
-  *out = e->data.vnics[static_cast<size_t>(i)];
-  return Status::Ok();
-}
-
-Status Model::UpdateVnic(std::string_view edge_id, std::string_view index, const json& body,
-                         Call* call) {
-  const Env env = MakeEnv(clock_, options_, global_.get());
-  ReaderLock reg(&registry_mu_);
-  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
-  MutexLock lock(&e->mu);
-  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
-  NSXV_ASSIGN_OR_RETURN(const int i, ParseVnicIndex(index));
-  NSXV_RETURN_IF_ERROR(CheckVnic(body, i, "vnic"));
-  NSXV_ASSIGN_OR_RETURN(const TimePoint start, Admit(e, env, call));
-  e->data.vnics[static_cast<size_t>(i)] = NormalizeVnic(body, i);
-  Finish(e, env, start, call);
-  return Status::Ok();
-}
-
-Status Model::GetStaticRouting(std::string_view edge_id, json* out) {
-  const Env env = MakeEnv(clock_, options_, global_.get());
-  ReaderLock reg(&registry_mu_);
-  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
-  MutexLock lock(&e->mu);
-  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
-  *out = e->data.static_routing;
-  return Status::Ok();
-}
-
-Status Model::UpdateStaticRouting(std::string_view edge_id, const json& body, Call* call) {
-  const Env env = MakeEnv(clock_, options_, global_.get());
-  ReaderLock reg(&registry_mu_);
-  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
-  MutexLock lock(&e->mu);
-  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
-  NSXV_RETURN_IF_ERROR(CheckStaticRouting(body));
-  NSXV_ASSIGN_OR_RETURN(const TimePoint start, Admit(e, env, call));
-  e->data.static_routing = NormalizeStaticRouting(body);
-  Finish(e, env, start, call);
-  return Status::Ok();
-}
-
-Status Model::GetLoadBalancer(std::string_view edge_id, json* out) {
-  const Env env = MakeEnv(clock_, options_, global_.get());
-  ReaderLock reg(&registry_mu_);
-  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
-  MutexLock lock(&e->mu);
-  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
-  *out = e->data.load_balancer;
-  return Status::Ok();
-}
-
-Status Model::UpdateLoadBalancer(std::string_view edge_id, const json& body, Call* call) {
-  const Env env = MakeEnv(clock_, options_, global_.get());
-  ReaderLock reg(&registry_mu_);
-  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
-  MutexLock lock(&e->mu);
-  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
-  std::set<std::string> certificates;
-  {
-    MutexLock global_lock(&global_->mu);
-    certificates = CertificatesOf(global_->data, e->id);
-  }
-  NSXV_RETURN_IF_ERROR(CheckLoadBalancer(
-      body, [&](std::string_view id) { return certificates.count(std::string(id)) != 0; }));
-  NSXV_ASSIGN_OR_RETURN(const TimePoint start, Admit(e, env, call));
-  e->data.load_balancer = NormalizeLoadBalancer(body);
-  Finish(e, env, start, call);
-  return Status::Ok();
-}
-
-Status Model::GetLoadBalancerStatistics(std::string_view edge_id, json* out) {
-  const Env env = MakeEnv(clock_, options_, global_.get());
-  ReaderLock reg(&registry_mu_);
-  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
-  MutexLock lock(&e->mu);
-  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
-  const json& lb = e->data.load_balancer;
-  json pools = json::array();
-  for (const json& pool : lb["pool"]) {
-    json members = json::array();
-    for (const json& m : pool.value("member", json::array())) {
-      const bool up = m.value("condition", "enabled") != "disabled";
-      members.push_back({{"memberId", m.value("memberId", "")},
-                         {"name", m.value("name", "")},
-                         {"ipAddress", m.value("ipAddress", "")},
-                         {"status", up ? "UP" : "DOWN"}});
-    }
-    pools.push_back({{"poolId", pool.value("poolId", "")},
-                     {"name", pool.value("name", "")},
-                     {"status", "UP"},
-                     {"member", std::move(members)}});
-  }
-  json servers = json::array();
-  for (const json& vs : lb["virtualServer"]) {
-    servers.push_back({{"virtualServerId", vs.value("virtualServerId", "")},
-                       {"name", vs.value("name", "")},
-                       {"ipAddress", vs.value("ipAddress", "")},
-                       {"status", "OPEN"}});
-  }
-  *out = {{"serverStatus", lb.value("enabled", false) ? "UP" : "DOWN"},
-          {"pool", std::move(pools)},
-          {"virtualServer", std::move(servers)}};
-  return Status::Ok();
-}
-
-Status Model::GetFirewall(std::string_view edge_id, json* out) {
-  const Env env = MakeEnv(clock_, options_, global_.get());
-  ReaderLock reg(&registry_mu_);
-  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
-  MutexLock lock(&e->mu);
-  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
-  *out = e->data.firewall;
-  (*out)["version"] = e->data.version;
-  return Status::Ok();
-}
-
-Status Model::UpdateFirewall(std::string_view edge_id, const json& body, Call* call) {
-  const Env env = MakeEnv(clock_, options_, global_.get());
-  ReaderLock reg(&registry_mu_);
-  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
-  MutexLock lock(&e->mu);
-  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
-  NSXV_RETURN_IF_ERROR(CheckFirewall(body));
-  NSXV_ASSIGN_OR_RETURN(const TimePoint start, Admit(e, env, call));
-  e->data.firewall = NormalizeFirewall(body, &e->data.next_rule_id);
-  Finish(e, env, start, call);
-  return Status::Ok();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Truststore.
 
 }  // namespace nsxv::fake

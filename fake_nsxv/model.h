@@ -170,6 +170,10 @@ class Model {
   // Erases the edges that failed jobs marked removed.
   void SweepRemoved() REQUIRES(registry_mu_);
 
+  // Scoped holder of the registry (shared) and one edge's lock for a call on that edge
+  // (model_internal.h).
+  class EdgeAccess;
+
   Clock& clock_;
   const ModelOptions options_;
 

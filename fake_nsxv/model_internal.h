@@ -130,7 +130,41 @@ Env MakeEnv(const Clock& clock, const ModelOptions& options, GlobalState* global
 // Retires finished jobs; 404 if the edge is removed (now or before).
 Status Touch(EdgeState* e, const Env& env, std::atomic<int>* pending_removals) REQUIRES(e->mu);
 
-// Truststore and XML helpers shared by model.cc and model_truststore.cc.
+// The opening of every Model call on one edge: reads the clock into `env`, takes the registry
+// lock shared, looks the edge up, locks its mu and retires its finished jobs (Touch). status()
+// is 404 kEdgeNotFound when the id is unknown, malformed or removed; the caller returns it
+// before it touches `state`. While status() is OK, `state` is the live edge and both locks are
+// held until the accessor leaves scope. Lock order (model.h): registry -> edge; callees may
+// take the global lock after. For clang's -Wthread-safety the constructor acquires
+// `state->mu`, so `edge.state->data` and REQUIRES(e->mu) callees are checked. One thread; not
+// copyable or movable.
+class SCOPED_CAPABILITY Model::EdgeAccess {
+ public:
+  EdgeAccess(Model* model, std::string_view edge_id) ACQUIRE_SHARED(model->registry_mu_)
+      ACQUIRE(state->mu);
+  ~EdgeAccess() RELEASE();
+  EdgeAccess(const EdgeAccess&) = delete;
+  EdgeAccess& operator=(const EdgeAccess&) = delete;
+
+  const Status& status() const { return status_; }
+
+ private:
+  EdgeState* Open(Model* model, std::string_view edge_id);
+  SharedMutex* const registry_;
+  Status status_;
+
+ public:
+  const Env env;
+  EdgeState* const state;  // nullptr when the id names no edge in the registry
+};
+
+// Gate of every config change after its body validated: power, fail_job, busy policy.
+// Returns when the change's job may start (now, or when the running jobs end).
+Result<TimePoint> Admit(EdgeState* e, const Env& env, Call* call) REQUIRES(e->mu);
+// Bookkeeping of an applied change: version bump, config job, answer delay.
+void Finish(EdgeState* e, const Env& env, TimePoint start, Call* call) REQUIRES(e->mu);
+
+// Truststore and XML helpers (model_common.cc), used by model_truststore.cc.
 nlohmann::json CertificateJson(int64_t num, const Certificate& cert);
 // Text of the first <tag>...</tag> element; nullopt if absent.
 std::optional<std::string> XmlText(std::string_view xml, std::string_view tag);

@@ -1,6 +1,6 @@
 // The fake manager's truststore (CSRs, certificates), virtual wires and spoofguard policies:
 // Model methods declared in model.h, with the lock order documented there (registry -> edge ->
-// global). Split from model.cc, which keeps edges, jobs and edge configuration.
+// global). model.cc keeps edges and jobs, model_config.cc the edge configuration.
 #include <set>
 #include <string>
 
@@ -13,11 +13,8 @@ namespace nsxv::fake {
 using nlohmann::json;
 
 Result<std::string> Model::CreateCsr(std::string_view edge_id, std::string_view xml_body) {
-  const Env env = MakeEnv(clock_, options_, global_.get());
-  ReaderLock reg(&registry_mu_);
-  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
-  MutexLock lock(&e->mu);
-  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  EdgeAccess edge(this, edge_id);
+  NSXV_RETURN_IF_ERROR(edge.status());
   if (!XmlRootIs(xml_body, "csr")) return BadXml("csr");
   std::string common_name = "unknown";
   if (const auto subject = XmlText(xml_body, "subject")) {
@@ -31,7 +28,7 @@ Result<std::string> Model::CreateCsr(std::string_view edge_id, std::string_view 
   MutexLock global_lock(&global_->mu);
   GlobalData& g = global_->data;
   const int64_t n = ++g.csr_counter;
-  g.csrs[n] = Csr{e->id, common_name};
+  g.csrs[n] = Csr{edge.state->id, common_name};
   return MakeId("csr", n);
 }
 
@@ -67,11 +64,8 @@ Status Model::SelfSignCsr(std::string_view csr_id, std::string_view days, json* 
 }
 
 Status Model::UploadCertificate(std::string_view edge_id, const json& body, json* out) {
-  const Env env = MakeEnv(clock_, options_, global_.get());
-  ReaderLock reg(&registry_mu_);
-  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
-  MutexLock lock(&e->mu);
-  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  EdgeAccess edge(this, edge_id);
+  NSXV_RETURN_IF_ERROR(edge.status());
   if (!body.is_object()) {
     return BadRequest(nsx_code::kInvalidRequestBody, "trustObject must be an object");
   }
@@ -95,7 +89,7 @@ Status Model::UploadCertificate(std::string_view edge_id, const json& body, json
   GlobalData& g = global_->data;
   const int64_t n = ++g.certificate_counter;
   Certificate cert;
-  cert.scope = e->id;
+  cert.scope = edge.state->id;
   cert.name = MakeId("certificate", n);
   cert.type = "certificate";
   cert.pem = pem->get<std::string>();
@@ -106,15 +100,12 @@ Status Model::UploadCertificate(std::string_view edge_id, const json& body, json
 }
 
 Status Model::ListCertificates(std::string_view edge_id, json* out) {
-  const Env env = MakeEnv(clock_, options_, global_.get());
-  ReaderLock reg(&registry_mu_);
-  NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
-  MutexLock lock(&e->mu);
-  NSXV_RETURN_IF_ERROR(Touch(e, env, &pending_removals_));
+  EdgeAccess edge(this, edge_id);
+  NSXV_RETURN_IF_ERROR(edge.status());
   MutexLock global_lock(&global_->mu);
   json list = json::array();
   for (const auto& [num, cert] : global_->data.certificates) {
-    if (cert.scope == e->id) list.push_back(CertificateJson(num, cert));
+    if (cert.scope == edge.state->id) list.push_back(CertificateJson(num, cert));
   }
   *out = {{"certificates", std::move(list)}};
   return Status::Ok();

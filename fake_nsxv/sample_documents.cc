@@ -1,10 +1,10 @@
-#include "tests/test_util/nsx_documents.h"
+#include "fake_nsxv/sample_documents.h"
 
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
-namespace nsxv::testing {
+namespace nsxv::fake {
 
 HttpRequest AuthedJsonRequest(std::string method, std::string target, std::string body) {
   HttpRequest r;
@@ -132,4 +132,4 @@ std::string ProxyFirewallBody() {
   return j.dump();
 }
 
-}  // namespace nsxv::testing
+}  // namespace nsxv::fake
