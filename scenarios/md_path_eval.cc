@@ -276,7 +276,9 @@ class Tracer {
 MdPathVerdict Tracer::Positive(const MdPathRouter& router) {
   VerdictBuilder b("metadata");
   const EdgeView& r = Edge(router.edge_id);
-  for (const auto& p : r.problems) b.Hop(r.id, "documents", "malformed", p, false);
+  if (r.known) {
+    for (const auto& p : r.problems) b.Hop(r.id, "documents", "malformed", p, false);
+  }
   std::string why;
   const bool running = EdgeRunning(r, &why);
   if (!b.Hop(r.id, "status", running ? "up" : "down", why, running)) return b.Done("");
@@ -597,6 +599,10 @@ std::optional<std::vector<Header>> Tracer::RouterHeaders(const EdgeView& r,
 MdPathVerdict Tracer::NoInterEdge(const MdPathRouter& router) {
   VerdictBuilder b("no-inter-edge");
   const EdgeView& r = Edge(router.edge_id);
+  if (!r.known) {
+    b.Hop(r.id, "documents", "missing", "edge " + r.id + " is not on the manager", false);
+    return b.Done("");
+  }
   int probed = 0;
   for (const auto& pid : proxies_) {
     const EdgeView& p = Edge(pid);
