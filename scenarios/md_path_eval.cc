@@ -46,6 +46,14 @@ class VerdictBuilder {
   bool failed_ = false;
 };
 
+// The hop of a firewall decision; ok when it is the wanted decision for the whole packet set.
+bool FirewallHop(VerdictBuilder& b, const EdgeView& edge, const FirewallDecision& fw,
+                 const std::string& reason, bool want_accept = true) {
+  const char* word = fw.unknown ? "unknown" : fw.accept ? "accept" : "deny";
+  return b.Hop(edge.id, "firewall", word, reason,
+               fw.accept == want_accept && !fw.partial && !fw.unknown);
+}
+
 const json* FindById(const json& lb, const char* list, const char* id_key, const std::string& id) {
   if (!lb.contains(list) || !lb[list].is_array()) return nullptr;
   for (const json& e : lb[list]) {
@@ -309,14 +317,10 @@ MdPathVerdict Tracer::Positive(const MdPathRouter& router) {
   Packet in;
   in.dest_ip = md_ip;
   in.ports = {{VmPort(), VmPort()}};
+  // A firewall decision does not stop the trace: the hops behind it still show what else is
+  // wrong (the verdict keeps the first failure).
   const FirewallDecision fw = EvaluateFirewall(r, in);
-  if (!b.Hop(r.id, "firewall",
-             fw.unknown  ? "unknown"
-             : fw.accept ? "accept"
-                         : "deny",
-             fw.reason, fw.accept && !fw.partial && !fw.unknown)) {
-    return b.Done("");
-  }
+  FirewallHop(b, r, fw, fw.reason);
   const json* vs = FindVirtualServer(b, r, md_ip, VmPort(), {Lower(VmProtocol())});
   if (vs == nullptr) return b.Done("");
 
@@ -408,13 +412,7 @@ bool Tracer::TraceMember(VerdictBuilder& b, const EdgeView& r, const VnicView& r
   out.dest_ip = *ip;
   out.ports = {{static_cast<int>(*port), static_cast<int>(*port)}};
   const FirewallDecision fw = EvaluateFirewall(r, out);
-  if (!b.Hop(r.id, "firewall",
-             fw.unknown  ? "unknown"
-             : fw.accept ? "accept"
-                         : "deny",
-             fw.reason, fw.accept && !fw.partial && !fw.unknown)) {
-    return false;
-  }
+  FirewallHop(b, r, fw, fw.reason);
   if (!InNet(*ip, kInterEdgeNet, kInterEdgePrefix)) {
     return b.Hop(r.id, element, "outside",
                  mtext + " is not on the internal network " + "169.254.128.0/17", false);
@@ -455,11 +453,7 @@ bool Tracer::TraceMember(VerdictBuilder& b, const EdgeView& r, const VnicView& r
   in.dest_ip = *ip;
   in.ports = out.ports;
   const FirewallDecision pfw = EvaluateFirewall(p, in);
-  if (!b.Hop(p.id, "firewall",
-             pfw.unknown  ? "unknown"
-             : pfw.accept ? "accept"
-                          : "deny",
-             pfw.reason, pfw.accept && !pfw.partial && !pfw.unknown)) {
+  if (!FirewallHop(b, p, pfw, pfw.reason)) {
     return false;
   }
   // TLS from the router edge: an HTTPS virtual server passing TLS through (or terminating with
@@ -521,17 +515,26 @@ bool Tracer::TraceNova(VerdictBuilder& b, const EdgeView& p, const json& member,
              nova_ip && *port == nova.port)) {
     return false;
   }
+  // Egress: the connected subnet holding the address, else a static route's next hop on a
+  // connected subnet (longest prefix first), else the default gateway on a connected subnet.
   std::string route;
-  if (const VnicView* v = p.ConnectedVnicOnSubnet(*ip)) {
-    route = "on the subnet of " + v->Label() + " (" + v->portgroup + ")";
-  }
+  const VnicView* egress = p.ConnectedVnicOnSubnet(*ip);
+  if (egress != nullptr)
+    route = "on the subnet of " + egress->Label() + " (" + egress->portgroup + ")";
+  int best = -1;
   for (const auto& [net, hop] : p.static_routes) {
-    if (route.empty() && InNet(*ip, net.first, net.second) && p.ConnectedVnicOnSubnet(hop)) {
-      route = "static route via " + IpText(hop);
+    if (egress != nullptr && route.rfind("on the subnet", 0) == 0) break;
+    const VnicView* v = p.ConnectedVnicOnSubnet(hop);
+    if (v != nullptr && InNet(*ip, net.first, net.second) && net.second > best) {
+      best = net.second;
+      egress = v;
+      route = "static route " + IpText(net.first) + "/" + std::to_string(net.second) + " via " +
+              IpText(hop);
     }
   }
-  if (route.empty() && p.default_gateway && p.ConnectedVnicOnSubnet(*p.default_gateway)) {
-    route = "default route via " + IpText(*p.default_gateway);
+  if (egress == nullptr && p.default_gateway) {
+    egress = p.ConnectedVnicOnSubnet(*p.default_gateway);
+    if (egress != nullptr) route = "default route via " + IpText(*p.default_gateway);
   }
   if (!b.Hop(p.id, "route", route.empty() ? "no route" : "route",
              route.empty()
@@ -544,15 +547,15 @@ bool Tracer::TraceNova(VerdictBuilder& b, const EdgeView& p, const json& member,
   out.source = Packet::Source::kEdgeItself;
   out.dest_ip = *ip;
   out.ports = {{nova.port, nova.port}};
-  if (const VnicView* v = p.ConnectedVnicOnSubnet(*ip)) {
-    if (!v->groups.empty()) out.source_ip = v->groups.front().primary;
+  for (const auto& g : egress->groups) {
+    if (InNet(*ip, g.primary, g.prefix) ||
+        (p.default_gateway && InNet(*p.default_gateway, g.primary, g.prefix)) ||
+        out.source_ip == 0) {
+      out.source_ip = g.primary;
+    }
   }
   const FirewallDecision fw = EvaluateFirewall(p, out);
-  if (!b.Hop(p.id, "firewall",
-             fw.unknown  ? "unknown"
-             : fw.accept ? "accept"
-                         : "deny",
-             fw.reason, fw.accept && !fw.partial && !fw.unknown)) {
+  if (!FirewallHop(b, p, fw, fw.reason)) {
     return false;
   }
   const bool want_tls = !nova.metadata_insecure;
@@ -620,11 +623,7 @@ MdPathVerdict Tracer::NoInterEdge(const MdPathRouter& router) {
         pk.dest_ip = g.primary;
         pk.ports = AllPorts();
         const FirewallDecision fw = EvaluateFirewall(r, pk);
-        b.Hop(r.id, "firewall",
-              fw.unknown  ? "unknown"
-              : fw.accept ? "accept"
-                          : "deny",
-              "to proxy " + target + ": " + fw.reason, !fw.accept && !fw.partial && !fw.unknown);
+        FirewallHop(b, r, fw, "to proxy " + target + ": " + fw.reason, /*want_accept=*/false);
       }
     }
   }
@@ -648,11 +647,7 @@ MdPathVerdict Tracer::NoOtherPort(const MdPathRouter& router) {
   pk.dest_ip = *ParseIp(kMetadataIp);
   pk.ports = Complement(allowed);
   const FirewallDecision fw = EvaluateFirewall(r, pk);
-  b.Hop(r.id, "firewall",
-        fw.unknown  ? "unknown"
-        : fw.accept ? "accept"
-                    : "deny",
-        fw.reason, !fw.accept && !fw.partial && !fw.unknown);
+  FirewallHop(b, r, fw, fw.reason, /*want_accept=*/false);
   return b.Done(std::string("tenant traffic to ") + kMetadataIp + " outside " +
                 PortSetText(allowed) + " is denied");
 }
