@@ -255,6 +255,7 @@ Result<CheckReport> ScenarioRun::Check() {
   CheckOptions copt;
   copt.edge_name_prefix = prefix_.empty() ? "" : prefix_ + "-";
   if (fake) copt.list_virtual_wires = FakeModelWires(fake->model());
+  if (options_.metadata_path) copt.metadata_path_client = observer_client_.get();
   std::unique_ptr<store::Context> holder;
   auto ctx = ObserverContext(holder);
   Result<CheckReport> report = ctx.ok()

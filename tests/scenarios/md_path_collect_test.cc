@@ -18,6 +18,7 @@
 #include "driver/transport/beast_transport.h"
 #include "fake_nsxv/server.h"
 #include "scenarios/client_stack.h"
+#include "scenarios/invariants.h"
 #include "tests/test_util/driver_env.h"
 
 namespace nsxv::scenarios {
@@ -172,6 +173,37 @@ TEST_F(MdPathCollectTest, OverHttpsTheHopTableIsTheSame) {
   ASSERT_TRUE(in_process.ok());
   EXPECT_EQ(RenderMdPathText(*over_https), RenderMdPathText(*in_process));
   EXPECT_THAT(RenderMdPathText(*over_https), HasSubstr("2/2 routers proven"));
+}
+
+TEST_F(MdPathCollectTest, InvariantIsOffByDefaultAndNamesEachUnprovenRouterWhenOn) {
+  Build();
+  auto off = CheckInvariants(*ctx_, *vcns_, md_);
+  ASSERT_TRUE(off.ok()) << off.status().ToString();
+  EXPECT_EQ(off->metadata_paths, 0);
+  CheckOptions on;
+  on.metadata_path_client = client_.get();
+  auto today = CheckInvariants(*ctx_, *vcns_, md_, on);
+  ASSERT_TRUE(today.ok()) << today.status().ToString();
+  EXPECT_EQ(today->metadata_paths, 2);
+  EXPECT_EQ(today->metadata_paths_proven, 0);
+  int md_violations = 0;
+  for (const auto& v : today->violations) {
+    if (v.invariant != "metadata-path") continue;
+    ++md_violations;
+    EXPECT_THAT(v.detail, HasSubstr("firewall: no rule matches tenant VMs"));
+  }
+  EXPECT_EQ(md_violations, 2);
+  EXPECT_EQ(today->violations.size(), 2U) << "only the oracle objects to today's state";
+
+  PutRouterFirewallRules();
+  auto fixed = CheckInvariants(*ctx_, *vcns_, md_, on);
+  ASSERT_TRUE(fixed.ok());
+  EXPECT_TRUE(fixed->ok());
+  EXPECT_EQ(fixed->metadata_paths_proven, 2);
+  on.nova_shared_secret = "rotated-in-nova";
+  auto rotated = CheckInvariants(*ctx_, *vcns_, md_, on);
+  ASSERT_TRUE(rotated.ok());
+  EXPECT_EQ(rotated->metadata_paths_proven, 0);
 }
 
 }  // namespace
