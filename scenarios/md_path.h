@@ -91,6 +91,10 @@ struct MdPathReport {
 // Never fails: a missing or malformed document is a failing hop naming it.
 MdPathReport EvaluateMdPaths(const nlohmann::json& edges, const MdPathInput& input);
 
+// What the VM gets: "200" when the metadata path is proven; otherwise, when the first failing hop
+// is Nova's answer, that status ("400", "403"); otherwise "unreachable".
+std::string MdPathStatus(const MdRouterVerdict& verdict);
+
 // lower-case hex of HMAC-SHA256(key, message) (Nova's signature; OpenSSL).
 std::string MdPathSignature(const std::string& key, const std::string& message);
 

@@ -25,6 +25,16 @@ std::string MdPathSignature(const std::string& key, const std::string& message) 
   return out;
 }
 
+std::string MdPathStatus(const MdRouterVerdict& verdict) {
+  if (verdict.metadata.proven) return "200";
+  for (const auto& h : verdict.metadata.hops) {
+    if (h.ok) continue;
+    if (h.edge == "nova" && (h.decision == "400" || h.decision == "403")) return h.decision;
+    return "unreachable";
+  }
+  return "unreachable";
+}
+
 namespace {
 
 std::string Pad(const std::string& s, size_t width) {
