@@ -77,8 +77,16 @@ Status CollectMdPathSnapshot(const driver::ApiClient& client,
       }
     };
     read("status", base + "/status?getlatest=false", "edge_status");
+    // The edge document carries its vnics; only when it does not are the slots read one by one.
     json vnics = json::array();
-    for (int i = 0; i < kVnicSlots; ++i) {
+    Result<json> doc = GetJson(client, base, "get_edge");
+    if (doc.ok() && doc->contains("vnics") && (*doc)["vnics"].is_object() &&
+        (*doc)["vnics"].contains("vnics") && (*doc)["vnics"]["vnics"].is_array() &&
+        !(*doc)["vnics"]["vnics"].empty()) {
+      vnics = (*doc)["vnics"]["vnics"];
+    }
+    const bool per_slot = vnics.empty();
+    for (int i = 0; per_slot && i < kVnicSlots; ++i) {
       Result<json> v = GetJson(client, base + "/vnics/" + std::to_string(i), "get_vnic");
       if (v.ok()) {
         vnics.push_back(std::move(v).value());

@@ -4,7 +4,8 @@
 // only (the in-process fake, the fake over HTTPS, or a real manager), and Nova's side from the
 // md configuration (Nova's own secret may be given separately).
 //
-// GETs per edge: .../status?getlatest=false, .../vnics/{0..9}, .../routing/config/static,
+// GETs per edge: .../status?getlatest=false, the edge document (its vnics; .../vnics/{0..9}
+// one by one only when the edge document lists none), .../routing/config/static,
 // .../firewall/config, .../loadbalancer/config, truststore/certificate/scope/{edge}; plus the
 // pages of GET /api/4.0/edges once. A document that cannot be read is recorded in the snapshot's
 // "errors" (the evaluator turns it into a failing hop); only a failed edge list fails the call.
