@@ -1,6 +1,7 @@
 #include "scenarios/md_path_collect.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>

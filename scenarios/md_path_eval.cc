@@ -493,7 +493,6 @@ bool Tracer::TraceMember(VerdictBuilder& b, const EdgeView& r, const VnicView& r
   }
   bool all = true;
   for (const json* m : members) all = TraceNova(b, p, *m, nova_tls, hs, router_edge) && all;
-  (void)r;
   return all;
 }
 

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -123,7 +122,7 @@ std::vector<AppRuleOp> ParseAppRule(const std::string& script);
 
 // Lower-cased copy.
 std::string Lower(std::string s);
-// Bool field with default; a non-bool value counts as the default and is reported in `bad`.
+// Bool field with default; an absent or non-bool value gives the default.
 bool BoolOr(const json& obj, const char* key, bool fallback);
 // Int from a number or a numeric string; nullopt otherwise.
 std::optional<int64_t> IntOf(const json& value);
