@@ -8,6 +8,7 @@
 #include "driver/store/neutron_db.h"
 #include "driver/store/nsxv_db.h"
 #include "scenarios/invariants_internal.h"
+#include "scenarios/md_path_collect.h"
 
 namespace nsxv::scenarios {
 namespace {
@@ -37,6 +38,7 @@ class Checker {
     CheckRoutersAndOrphans();
     CheckProxyEdges();
     if (md_.Enabled()) CheckRouterEdges();
+    if (md_.Enabled() && options_.metadata_path_client != nullptr) CheckMetadataPaths();
     NSXV_RETURN_IF_ERROR(internal::CheckStoreInvariants(ctx_, options_, report_));
     return std::move(report_);
   }
@@ -329,6 +331,22 @@ class Checker {
           md_.metadata_insecure ? md_proxy::kMetadataTcpPort : md_proxy::kMetadataHttpsPort,
           report_.live_proxy_ips);
       CheckCertificates(RouterObject(router.id), edge_id, /*proxy=*/false);
+    }
+  }
+
+  // metadata-path: the oracle proves every router (one check each).
+  void CheckMetadataPaths() {
+    MdTraceOptions topt;
+    topt.nova_shared_secret = options_.nova_shared_secret;
+    auto report = TraceMetadataPaths(ctx_, *options_.metadata_path_client, md_, topt);
+    if (!report.ok()) {
+      Expect(false, "metadata-path", "routers", "trace failed: " + report.error().message());
+      return;
+    }
+    for (const auto& r : report->routers) {
+      ++report_.metadata_paths;
+      if (r.proven()) ++report_.metadata_paths_proven;
+      Expect(r.proven(), "metadata-path", RouterObject(r.router_id), r.FirstFailure());
     }
   }
 

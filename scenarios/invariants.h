@@ -30,6 +30,10 @@
 //  routers'  every other router edge (when metadata is enabled) has one md port, an inter-edge
 //  md        vnic with the 169.254.169.254 secondary, and an MdSrv virtual server on
 //            169.254.169.254 whose members are the live proxy IPs (the proxy edges' md port IPs).
+//  metadata- (only when CheckOptions::metadata_path_client is set, and metadata is enabled) the
+//  path      metadata-path oracle (md_path.h, docs/metadata-path.md) proves every router: one
+//            check per router, the violation names the first failing check and hop. It reads the
+//            backend through that client with GETs only and knows nothing of the driver's code.
 //
 // Scope (CheckOptions::edge_name_prefix): a real manager holds other people's edges and wires.
 // With a non-empty prefix only backend edges and virtual wires whose name starts with it are
@@ -49,6 +53,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -82,10 +87,17 @@ struct CheckOptions {
   std::string edge_name_prefix;
   // Unset: the virtual-wire existence checks are skipped (see "Virtual wires" above).
   WireLister list_virtual_wires;
+  // Set: the metadata-path invariant runs through this client (must outlive the call). Off by
+  // default while the driver does not write the router-edge metadata firewall rules (every
+  // router fails today; docs/metadata-path.md "Known failures").
+  const driver::ApiClient* metadata_path_client = nullptr;
+  // Nova's shared secret for the metadata-path invariant; unset: the driver's.
+  std::optional<std::string> nova_shared_secret;
 };
 
 struct Violation {
-  std::string invariant;  // "routers", "orphans", "half-created", "proxy", "router-md"
+  std::string invariant;  // "routers", "orphans", "half-created", "proxy", "router-md",
+                          // "metadata-path"
   std::string object;     // "router 3f2a… (edge-7)", "edge-12", "port …"
   std::string detail;     // one line
 };
@@ -105,6 +117,8 @@ struct CheckReport {
   int foreign_wires = 0;              // backend wires outside the prefix scope
   bool virtual_wires_listed = false;  // CheckOptions::list_virtual_wires was set and answered
   int certificates = 0;               // truststore certificates on the edges checked for them
+  int metadata_paths = 0;             // routers the metadata-path oracle evaluated
+  int metadata_paths_proven = 0;      // of which proven
   std::vector<std::string> live_proxy_ips;
   bool ok() const { return violations.empty(); }
   int passed() const { return checks - static_cast<int>(violations.size()); }

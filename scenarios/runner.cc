@@ -17,6 +17,7 @@
 #include "driver/store/neutron_db.h"
 #include "driver/store/nsxv_db.h"
 #include "scenarios/fault_transport.h"
+#include "scenarios/md_path_collect.h"
 #include "scenarios/runner_internal.h"
 
 namespace nsxv::scenarios {
@@ -245,16 +246,12 @@ Result<CheckReport> ScenarioRun::Check() {
   fake::FakeManager* fake = backend_->fake();
   std::pair<std::shared_ptr<const fake::FaultPlan>, TimePoint> suspended;
   if (fake) suspended = fake->SuspendFaultPlan();
-  const Node* md_node = nullptr;
-  for (const auto& [name, node] : nodes_) {
-    if (md_node == nullptr ||
-        (node->md_config().metadata_initializer && !md_node->md_config().metadata_initializer)) {
-      md_node = node.get();
-    }
-  }
+  const Node* md_node = &MdNode();
   CheckOptions copt;
   copt.edge_name_prefix = prefix_.empty() ? "" : prefix_ + "-";
   if (fake) copt.list_virtual_wires = FakeModelWires(fake->model());
+  if (options_.metadata_path) copt.metadata_path_client = observer_client_.get();
+  copt.nova_shared_secret = scenario_.nova_shared_secret;
   std::unique_ptr<store::Context> holder;
   auto ctx = ObserverContext(holder);
   Result<CheckReport> report = ctx.ok()
@@ -262,6 +259,37 @@ Result<CheckReport> ScenarioRun::Check() {
                                    : Result<CheckReport>(ctx.error());
   if (fake) fake->RestoreFaultPlan(std::move(suspended.first), suspended.second);
   return report;
+}
+
+const Node& ScenarioRun::MdNode() const {
+  const Node* md_node = nullptr;
+  for (const auto& [name, node] : nodes_) {
+    if (md_node == nullptr ||
+        (node->md_config().metadata_initializer && !md_node->md_config().metadata_initializer)) {
+      md_node = node.get();
+    }
+  }
+  return *md_node;
+}
+
+Result<MdPathReport> ScenarioRun::MetadataRequest(const std::string& router_name) {
+  MutexLock lock(&check_mu_);
+  fake::FakeManager* fake = backend_->fake();
+  std::pair<std::shared_ptr<const fake::FaultPlan>, TimePoint> suspended;
+  if (fake) suspended = fake->SuspendFaultPlan();
+  auto trace = [&]() -> Result<MdPathReport> {
+    std::unique_ptr<store::Context> holder;
+    NSXV_ASSIGN_OR_RETURN(store::Context * ctx, ObserverContext(holder));
+    NSXV_ASSIGN_OR_RETURN(const auto id, RouterIdByName(*ctx, router_name));
+    if (!id) return NotFound("router " + router_name + " is not in the DB");
+    MdTraceOptions o;
+    o.router = *id;
+    o.nova_shared_secret = scenario_.nova_shared_secret;
+    return TraceMetadataPaths(*ctx, *observer_client_, MdNode().md_config(), o);
+  };
+  Result<MdPathReport> out = trace();
+  if (fake) fake->RestoreFaultPlan(std::move(suspended.first), suspended.second);
+  return out;
 }
 
 Result<store::Context*> ScenarioRun::ObserverContext(std::unique_ptr<store::Context>& holder) {

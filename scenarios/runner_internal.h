@@ -14,6 +14,7 @@
 #include "driver/md_proxy/md_proxy.h"
 #include "scenarios/backend.h"
 #include "scenarios/client_stack.h"
+#include "scenarios/md_path.h"
 #include "scenarios/node.h"
 #include "scenarios/runner.h"
 
@@ -33,6 +34,9 @@ struct StepFacts {
   std::optional<md_proxy::InitReport> init;
   std::optional<CheckReport> check;
   int networks = 0;  // scenario networks in the DB after the step (when a check ran)
+  // metadata_request: what the VM gets ("200", "403", ...) and the oracle's first failure.
+  std::optional<std::string> metadata_status;
+  std::string metadata_reason;
 };
 
 // Evaluates `expect` against `facts`; one verdict per expectation field that is set.
@@ -54,6 +58,11 @@ class ScenarioRun {
   StepFacts RunOp(const Step& step);
   void RunParallel(const Step& step, StepFacts& facts);
   Result<CheckReport> Check();
+  // metadata_request: the metadata-path oracle for one router (by scenario name), outside the
+  // fault plans like Check(), with the scenario's nova.shared_secret.
+  Result<MdPathReport> MetadataRequest(const std::string& router_name);
+  // The node whose md options the checks use (an initializer when there is one).
+  const Node& MdNode() const;
   // Runs `op` for indexes [0, n) on `workers` threads, each with its own Context of `node`.
   std::vector<Outcome> RunBatch(Node& node, int workers, size_t n,
                                 const std::function<Outcome(store::Context&, size_t)>& op);

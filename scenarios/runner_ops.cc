@@ -263,6 +263,18 @@ StepFacts ScenarioRun::RunOp(const Step& step) {
       }
       break;
     }
+    case StepOp::kMetadataRequest: {
+      auto answer = MetadataRequest(step.router);
+      if (answer.ok()) {
+        facts.outcomes.push_back({});
+        facts.metadata_status = MdPathStatus(answer->routers.at(0));
+        facts.metadata_reason =
+            answer->routers.at(0).metadata.proven ? "" : answer->routers.at(0).metadata.reason;
+      } else {
+        facts.outcomes.push_back({false, answer.error().message()});
+      }
+      break;
+    }
     case StepOp::kStatus: {
       auto status = node.handler().GetStatus();
       facts.outcomes.push_back(status.ok() ? Outcome{} : Outcome{false, status.error().message()});

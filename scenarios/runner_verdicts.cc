@@ -136,6 +136,12 @@ std::vector<ExpectationVerdict> Evaluate(const Expectation& e, const StepFacts& 
              e.proxy_changed || e.complete) {
     out.push_back({"init", false, "the init did not produce a report (it failed)"});
   }
+  if (e.metadata_status) {
+    out.push_back({"status", f.metadata_status == e.metadata_status,
+                   "got " + f.metadata_status.value_or("(no request)") +
+                       (f.metadata_reason.empty() ? "" : " (" + f.metadata_reason + ")") +
+                       ", expected " + *e.metadata_status});
+  }
   if (NeedsCheck(e)) {
     if (!f.check) {
       out.push_back({"state", false, "no invariant check ran"});

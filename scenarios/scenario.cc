@@ -33,7 +33,7 @@ bool Expectation::empty() const {
          faults_fired.empty() && !proxy_created && !proxy_validated && !proxy_readdressed &&
          !proxy_failed && !proxy_changed && !complete && !violations &&
          violation_invariants.empty() && !routers && !proxy_edges && !backend_edges &&
-         !live_proxy_ips && !networks;
+         !live_proxy_ips && !networks && !metadata_status;
 }
 
 const char* StepOpName(StepOp op) {
@@ -72,6 +72,8 @@ const char* StepOpName(StepOp op) {
       return "update_secret";
     case StepOp::kStatus:
       return "status";
+    case StepOp::kMetadataRequest:
+      return "metadata_request";
   }
   return "unknown";
 }

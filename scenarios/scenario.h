@@ -60,6 +60,8 @@ struct Expectation {
   std::vector<std::string> violation_invariants;
   // state (after the step): counts from the invariant check and the DB.
   std::optional<CountBound> routers, proxy_edges, backend_edges, live_proxy_ips, networks;
+  // metadata_request steps: what the VM gets, "200", "400", "403" or "unreachable".
+  std::optional<std::string> metadata_status;
   bool empty() const;
 };
 
@@ -75,12 +77,13 @@ enum class StepOp {
   kParallel,     // the sub-steps at once, one thread each
   kSetFaults,    // replace the server-side (fake) or client-side fault plan
   kClearFaults,
-  kBackend,       // a change behind the driver's back: delete_edge, power_off, power_on
-  kWait,          // virtual time passes
-  kCheck,         // invariant check now
-  kRedoConfig,    // admin: rewrite md LB members on every router edge
-  kUpdateSecret,  // admin: new metadata_shared_secret on a node, then UpdateSecret
-  kStatus,        // admin: GetStatus (read only)
+  kBackend,          // a change behind the driver's back: delete_edge, power_off, power_on
+  kWait,             // virtual time passes
+  kCheck,            // invariant check now
+  kRedoConfig,       // admin: rewrite md LB members on every router edge
+  kUpdateSecret,     // admin: new metadata_shared_secret on a node, then UpdateSecret
+  kStatus,           // admin: GetStatus (read only)
+  kMetadataRequest,  // a VM behind `router` asks for metadata (the metadata-path oracle, read only)
 };
 const char* StepOpName(StepOp op);
 
@@ -111,6 +114,7 @@ struct Step {
   // backend.
   std::string action;       // delete_edge, power_off, power_on
   std::string target;       // "proxy:<ext ip>" or "router:<name>"
+  std::string router;       // metadata_request: a router name of an earlier step
   double seconds = 0;       // wait
   std::vector<Step> steps;  // parallel
   Expectation expect;
@@ -149,6 +153,9 @@ struct Scenario {
   Expectation expect_final;        // after the liveness phase
   LivenessSpec liveness;
   double timeout_s = 10;  // in-process wall budget (warned about, not enforced mid-step)
+  // nova.shared_secret: Nova's metadata_proxy_shared_secret, used by metadata_request steps and
+  // the metadata-path invariant; unset: the driver's metadata_shared_secret.
+  std::optional<std::string> nova_shared_secret;
 
   bool Concurrent() const;       // any step with workers > 1, parallel, or several nodes
   bool NeedsServerSide() const;  // server fault plan, initial backend or backend steps

@@ -11,8 +11,8 @@ namespace {
 constexpr int64_t kMaxCount = std::numeric_limits<int64_t>::max();
 constexpr std::string_view kBoundType = "an integer or {\"min\": N, \"max\": M}";
 
-const std::vector<std::string_view> kInvariants = {"routers", "orphans", "proxy", "router-md",
-                                                   "half-created"};
+const std::vector<std::string_view> kInvariants = {"routers",   "orphans",      "proxy",
+                                                   "router-md", "half-created", "metadata-path"};
 
 // A CountBound from 3 (exactly) or {"min": 1, "max": 4} (either or both, min <= max), counts
 // being >= 0.
@@ -115,10 +115,10 @@ void PutBound(json& j, std::string_view key, const std::optional<CountBound>& b)
 }  // namespace
 
 Status ParseExpectation(const JsonNode& n, ExpectScope scope, Expectation* out) {
-  NSXV_RETURN_IF_ERROR(
-      n.CheckObject({"ok", "succeeded", "failed", "writes", "error_contains", "requests",
-                     "faults_fired", "init", "violations", "violation_invariants", "state"},
-                    "an expectation"));
+  NSXV_RETURN_IF_ERROR(n.CheckObject(
+      {"ok", "succeeded", "failed", "writes", "error_contains", "requests", "faults_fired", "init",
+       "violations", "violation_invariants", "state", "status"},
+      "an expectation"));
   Expectation e;
   NSXV_RETURN_IF_ERROR(OptionalBool(n, "ok", &e.ok));
   NSXV_RETURN_IF_ERROR(OptionalBound(n, "succeeded", &e.succeeded));
@@ -159,11 +159,25 @@ Status ParseExpectation(const JsonNode& n, ExpectScope scope, Expectation* out) 
         return n.Child("violation_invariants")
             .Item(i)
             .Error("unknown invariant '" + name +
-                   "' (invariants: routers, orphans, proxy, router-md, half-created)");
+                   "' (invariants: routers, orphans, proxy, router-md, half-created, "
+                   "metadata-path)");
       }
     }
   }
   if (n.Has("state")) NSXV_RETURN_IF_ERROR(ParseState(n.Child("state"), &e));
+  if (n.Has("status")) {
+    const JsonNode st = n.Child("status");
+    if (!scope.metadata) {
+      return n.KeyError("status", "a metadata status is reported by metadata_request steps only");
+    }
+    std::string v;
+    if (st.value().is_number_integer()) v = std::to_string(st.value().get<int64_t>());
+    if (st.value().is_string()) v = st.value().get<std::string>();
+    if (v != "200" && v != "400" && v != "403" && v != "unreachable") {
+      return st.Error("expected 200, 400, 403 or \"unreachable\", got " + st.value().dump());
+    }
+    e.metadata_status = v;
+  }
   *out = std::move(e);
   return Status::Ok();
 }
@@ -204,6 +218,13 @@ json ExpectationToJson(const Expectation& e) {
   PutBound(init, "changed", e.proxy_changed);
   if (e.complete) init["complete"] = *e.complete;
   if (!init.empty()) j["init"] = std::move(init);
+  if (e.metadata_status) {
+    if (*e.metadata_status == "unreachable") {
+      j["status"] = *e.metadata_status;
+    } else {
+      j["status"] = std::stoi(*e.metadata_status);
+    }
+  }
   PutBound(j, "violations", e.violations);
   if (!e.violation_invariants.empty()) j["violation_invariants"] = e.violation_invariants;
   json state = json::object();

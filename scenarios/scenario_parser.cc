@@ -118,6 +118,10 @@ class References {
         if (s.network == "internal" || w.networks.contains(s.network)) return Status::Ok();
         return Error(s.json_path + ".network",
                      "network '" + s.network + "' is not created by an earlier step");
+      case StepOp::kMetadataRequest:
+        if (w.routers.contains(s.router)) return Status::Ok();
+        return Error(s.json_path + ".router",
+                     "router '" + s.router + "' is not created by an earlier step");
       case StepOp::kBackend:
         if (s.target.starts_with("router:")) {
           const std::string name = s.target.substr(7);
@@ -283,7 +287,7 @@ Status ParseDocument(const json& doc, Scenario* s) {
   const JsonNode root(doc, "$", s->file);
   NSXV_RETURN_IF_ERROR(root.CheckObject(
       {"format", "name", "description", "seed", "tags", "nsxv", "nodes", "initial", "faults",
-       "client_faults", "steps", "expect", "expect_final", "liveness", "timeout_s"},
+       "client_faults", "steps", "expect", "expect_final", "liveness", "timeout_s", "nova"},
       "a scenario"));
   NSXV_RETURN_IF_ERROR(root.Require("format"));
   NSXV_RETURN_IF_ERROR(root.Int("format", 0, 1'000'000, &s->format));
@@ -311,6 +315,15 @@ Status ParseDocument(const json& doc, Scenario* s) {
   }
   NSXV_RETURN_IF_ERROR(ParseLiveness(root, &s->liveness));
   NSXV_RETURN_IF_ERROR(root.Positive("timeout_s", &s->timeout_s));
+  if (root.Has("nova")) {
+    const JsonNode nova = root.Child("nova");
+    if (!nova.value().is_object()) return nova.TypeError("an object {\"shared_secret\": ...}");
+    NSXV_RETURN_IF_ERROR(nova.CheckObject({"shared_secret"}, "nova"));
+    NSXV_RETURN_IF_ERROR(nova.Require("shared_secret"));
+    std::string secret;
+    NSXV_RETURN_IF_ERROR(nova.String("shared_secret", &secret));
+    s->nova_shared_secret = secret;
+  }
 
   NSXV_RETURN_IF_ERROR(root.Require("steps"));
   const JsonNode steps = root.Child("steps");

@@ -90,6 +90,7 @@ Status ParsePlan(const JsonNode& node, uint64_t seed, bool client_side, std::str
 struct ExpectScope {
   bool init = false;        // init results: init steps only
   bool violations = false;  // check steps and the scenario-level expectations
+  bool metadata = false;    // "status": metadata_request steps only
 };
 Status ParseExpectation(const JsonNode& node, ExpectScope scope, Expectation* out);
 

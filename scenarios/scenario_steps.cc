@@ -41,6 +41,7 @@ const std::vector<std::pair<std::string_view, OpSpec>>& Ops() {
       {"status", {StepOp::kStatus, {}}},
       {"redo_config", {StepOp::kRedoConfig, {}}},
       {"update_secret", {StepOp::kUpdateSecret, {"secret"}}},
+      {"metadata_request", {StepOp::kMetadataRequest, {"router"}}},
   };
   return *ops;
 }
@@ -188,6 +189,9 @@ Status ParseOpKeys(const JsonNode& n, const StepContext& context, Step* s) {
     case StepOp::kWait:
       NSXV_RETURN_IF_ERROR(n.Require("seconds"));
       return n.Positive("seconds", &s->seconds);
+    case StepOp::kMetadataRequest:
+      NSXV_RETURN_IF_ERROR(n.Require("router"));
+      return n.Name("router", &s->router);
     case StepOp::kUpdateSecret: {
       NSXV_RETURN_IF_ERROR(n.Require("secret"));
       std::string secret;
@@ -248,7 +252,9 @@ Status ParseStep(const JsonNode& n, const StepContext& context, bool nested, Ste
   }
   NSXV_RETURN_IF_ERROR(ParseOpKeys(n, context, &s));
   if (n.Has("expect")) {
-    const ExpectScope scope{.init = s.op == StepOp::kInit, .violations = s.op == StepOp::kCheck};
+    const ExpectScope scope{.init = s.op == StepOp::kInit,
+                            .violations = s.op == StepOp::kCheck,
+                            .metadata = s.op == StepOp::kMetadataRequest};
     NSXV_RETURN_IF_ERROR(ParseExpectation(n.Child("expect"), scope, &s.expect));
   }
   *out = std::move(s);

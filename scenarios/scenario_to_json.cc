@@ -72,6 +72,9 @@ json StepToJson(const Step& s, const std::string& default_node) {
     case StepOp::kWait:
       j["seconds"] = s.seconds;
       break;
+    case StepOp::kMetadataRequest:
+      j["router"] = s.router;
+      break;
     case StepOp::kUpdateSecret: {
       auto it = s.nsxv.find("metadata_shared_secret");
       j["secret"] = it == s.nsxv.end() ? std::string() : it->second;
@@ -115,6 +118,7 @@ nlohmann::json ScenarioToJson(const Scenario& sc) {
   if (!sc.expect_final.empty()) j["expect_final"] = internal::ExpectationToJson(sc.expect_final);
   j["liveness"] = {{"enabled", sc.liveness.enabled}, {"rounds", sc.liveness.rounds}};
   j["timeout_s"] = sc.timeout_s;
+  if (sc.nova_shared_secret) j["nova"] = {{"shared_secret", *sc.nova_shared_secret}};
   return j;
 }
 
