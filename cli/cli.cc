@@ -142,6 +142,17 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       "Check the database against the NSX backend: one edge per router, proxy edges as "
       "configured, router LB members = live proxy IPs, no orphan edges or ports (exit 1 on any "
       "violation); read-only");
+  TraceOptions trace;
+  CLI::App* trace_cmd = app.add_subcommand(
+      "trace",
+      "Prove or refute, from the NSX configuration alone (GETs only), that a VM behind a router "
+      "reaches Nova's metadata service with a valid signature: one row per hop and a verdict "
+      "(exit 1 when a path fails)");
+  trace_cmd->add_option("ROUTER", trace.router, "Router id, name or edge id");
+  trace_cmd->add_flag("--all", trace.all, "Every router with an edge");
+  trace_cmd->add_option("--nova-secret-file", trace.nova_secret_file,
+                        "File whose first line is Nova's metadata_proxy_shared_secret (default: "
+                        "the driver's metadata_shared_secret)");
 
   bench::BenchCommandOptions bench_opts;
   std::vector<std::string> bench_backends;
@@ -294,6 +305,9 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   } else if (*check_cmd) {
     s.command = "check";
     code = RunCheck(s);
+  } else if (*trace_cmd) {
+    s.command = "trace";
+    code = RunTrace(s, trace);
   }
   if (s.json) PrintJson(s, code);
   return code;

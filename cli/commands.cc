@@ -1,6 +1,7 @@
 #include "cli/commands.h"
 
 #include <algorithm>
+#include <fstream>
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -11,6 +12,8 @@
 #include "driver/store/neutron_db.h"
 #include "driver/store/nsxv_db.h"
 #include "scenarios/invariants.h"
+#include "scenarios/md_path.h"
+#include "scenarios/md_path_collect.h"
 
 namespace nsxv::cli {
 namespace {
@@ -367,8 +370,10 @@ int RunCheck(Session& s) {
   Prepared p;
   if (auto e = Prepare(s, &p, /*handler=*/false, /*read_only=*/true)) return s.Fail(*e);
   const auto start = std::chrono::steady_clock::now();
+  scenarios::CheckOptions options;
+  options.metadata_path_client = &p.runtime->client();
   auto report = scenarios::CheckInvariants(p.runtime->admin_context(), p.runtime->vcns(),
-                                           config::ToMdProxyConfig(p.runtime->config()));
+                                           config::ToMdProxyConfig(p.runtime->config()), options);
   if (!report.ok()) return s.Fail({kExitFailed, "check: " + report.error().message()});
   s.result = CheckReportJson(*report);
   s.result["seconds"] = SecondsSince(start);
@@ -378,11 +383,48 @@ int RunCheck(Session& s) {
           << report->routers << " routers, " << report->proxy_edges << " proxy edges, "
           << report->router_edges << " router edges with metadata, " << report->backend_edges
           << " backend edges) in " << FormatDuration(SecondsSince(start)) << "\n";
+    if (report->metadata_paths > 0) {
+      s.out << "metadata path: " << report->metadata_paths_proven << "/" << report->metadata_paths
+            << " routers proven\n";
+    }
   }
   if (!report->ok()) {
     return s.Fail(
         {kExitFailed, std::to_string(report->violations.size()) + " invariant violation(s)"});
   }
+  return kExitOk;
+}
+
+int RunTrace(Session& s, const TraceOptions& options) {
+  if (options.all == !options.router.empty()) {
+    return s.Fail({kExitUsage, "trace: give a ROUTER (id, name or edge id) or --all"});
+  }
+  scenarios::MdTraceOptions trace;
+  trace.router = options.router;
+  if (!options.nova_secret_file.empty()) {
+    std::ifstream in(options.nova_secret_file);
+    std::string secret;
+    if (!in || !std::getline(in, secret)) {
+      return s.Fail({kExitUsage, "trace: --nova-secret-file " + options.nova_secret_file +
+                                     ": cannot read a line from it"});
+    }
+    while (!secret.empty() && (secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
+    trace.nova_shared_secret = secret;
+  }
+  Prepared p;
+  if (auto e = Prepare(s, &p, /*handler=*/false, /*read_only=*/true)) return s.Fail(*e);
+  auto report = scenarios::TraceMetadataPaths(p.runtime->admin_context(), p.runtime->client(),
+                                              config::ToMdProxyConfig(p.runtime->config()), trace);
+  if (!report.ok()) {
+    const int code = report.error().code() == StatusCode::kNotFound ||
+                             report.error().code() == StatusCode::kInvalidArgument
+                         ? kExitUsage
+                         : kExitFailed;
+    return s.Fail({code, "trace: " + report.error().message()});
+  }
+  s.result = scenarios::MdPathReportToJson(*report);
+  if (!s.json) s.out << scenarios::RenderMdPathText(*report);
+  if (!report->ok()) return s.Fail({kExitFailed, "trace: a metadata path is not proven"});
   return kExitOk;
 }
 

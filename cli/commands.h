@@ -59,6 +59,13 @@ int RunRedoConfig(Session& s);
 int RunUpdateSecret(Session& s);
 int RunCheck(Session& s);
 
+struct TraceOptions {
+  std::string router;  // a router id, name or edge id; empty with all = true
+  bool all = false;
+  std::string nova_secret_file;  // file holding Nova's metadata_proxy_shared_secret (optional)
+};
+int RunTrace(Session& s, const TraceOptions& options);
+
 // Shared pieces of the commands (commands.cc), used by the demo too.
 nlohmann::json InitReportJson(const md_proxy::InitReport& report);
 void PrintInitReport(std::ostream& out, const md_proxy::InitReport& report);

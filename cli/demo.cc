@@ -178,6 +178,7 @@ int RunDemo(Session& s, const DemoOptions& options) {
   start = std::chrono::steady_clock::now();
   scenarios::CheckOptions check_options;
   check_options.list_virtual_wires = scenarios::FakeModelWires(manager.model());
+  check_options.metadata_path_client = &runtime.client();
   auto check = scenarios::CheckInvariants(runtime.admin_context(), runtime.vcns(),
                                           config::ToMdProxyConfig(runtime.config()), check_options);
   if (!check.ok()) return s.Fail({kExitFailed, "demo: check failed: " + check.error().message()});
@@ -186,6 +187,11 @@ int RunDemo(Session& s, const DemoOptions& options) {
                        " passed (" + std::to_string(check->backend_edges) +
                        " edges on the backend)",
                    SecondsSince(start), check->ok()});
+  steps.push_back(
+      {"metadata path",
+       std::to_string(check->metadata_paths_proven) + "/" + std::to_string(check->metadata_paths) +
+           " routers proven",
+       0.0, check->metadata_paths_proven == check->metadata_paths && check->metadata_paths == n});
 
   const uint64_t requests = runtime.requests_sent();
   const double total = SecondsSince(total_start);
