@@ -9,20 +9,16 @@
 #include <spdlog/spdlog.h>
 
 #include "driver/md_proxy/md_proxy.h"
+#include "driver/md_proxy/md_proxy_internal.h"
 #include "driver/store/ipam.h"
 #include "driver/store/ipv4.h"
 #include "driver/store/nsxv_db.h"
 
 namespace nsxv::md_proxy {
 
-namespace {
+using internal::Annotate;
 
-Status Annotate(const Status& s, const std::string& what) {
-  if (s.ok()) return s;
-  Status out(s.code(), what + ": " + s.message());
-  out.WithHttp(s.http_status(), s.nsx_error_code());
-  return out;
-}
+namespace {
 
 Result<std::string> ReadPem(const std::string& option, const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -158,6 +158,11 @@ Result<driver::FirewallRule> ConvertFirewallRule(const FirewallRuleSpec& spec, i
 Result<std::vector<int64_t>> ParsePortList(std::string_view text);
 // _build_lrouter_name: name[:77 - len(id)] + "-" + id.
 std::string BuildLrouterName(std::string_view router_name, std::string_view router_id);
+// The deploy options of an exclusive router's edge named `edge_name` (§1.1): appliance size,
+// external portgroup and placement (datacenter, container, resource pool, datastores, HA) and the
+// appliance credentials (only when both are set). The one place a PluginConfig becomes an
+// EdgeSpec; a caller that deploys an edge outside the plugin builds its spec here too.
+driver::EdgeSpec MakeEdgeSpec(const PluginConfig& config, const std::string& edge_name);
 // A random (version 4) UUID.
 std::string NewUuid();
 
@@ -220,7 +225,6 @@ class Plugin {
   std::optional<std::string> Tenant(store::Context& ctx,
                                     const std::optional<std::string>& requested) const;
   Status CheckVisible(store::Context& ctx, const std::optional<std::string>& owner) const;
-  driver::EdgeSpec EdgeSpecFor(const std::string& edge_name) const;
   Status RemoveEdgeByName(const std::string& edge_name) const;
 
   const driver::Vcns& vcns_;
