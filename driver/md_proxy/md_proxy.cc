@@ -60,6 +60,12 @@ std::vector<std::string> MetadataProxyHandler::ProxyEdgeIps() const {
   return proxy_ips_;
 }
 
+Status MetadataProxyHandler::PoolStatus() const {
+  MutexLock l(&mu_);
+  if (!initialized_) return {StatusCode::kFailedPrecondition, "metadata proxy is not initialized"};
+  return pool_status_;
+}
+
 std::string MetadataProxyHandler::internal_network_id() const {
   MutexLock l(&mu_);
   return internal_net_;
@@ -86,6 +92,13 @@ Result<InitReport> MetadataProxyHandler::InitLocked() {
     spdlog::warn("{}", reason);
     return Status(StatusCode::kFailedPrecondition, reason);
   }
+  // Every option the initializer may need (a new internal network, new proxy edges) is checked
+  // before its first backend write, so a missing one creates nothing. A non-initializer creates
+  // neither.
+  if (config_.metadata_initializer) {
+    NSXV_RETURN_IF_ERROR(plugin::CheckNetworkOptions(plugin_.config()));
+    NSXV_RETURN_IF_ERROR(plugin::CheckEdgeDeploymentOptions(plugin_.config()));
+  }
   NSXV_ASSIGN_OR_RETURN(auto lock, locks_.Acquire(locking::kMetadataInitLock));
   NSXV_ASSIGN_OR_RETURN(auto ctx, contexts_(true));
   NSXV_ASSIGN_OR_RETURN(const InternalNet net, GetOrCreateInternalNetwork(*ctx));
@@ -101,10 +114,13 @@ Result<InitReport> MetadataProxyHandler::InitLocked() {
   report.created_internal_network = net.created;
   std::vector<std::string> live;
   for (const ProxyEdgeReport& e : edges) {
-    if (e.ok) {
-      live.push_back(e.internal_ip);
-    } else {
-      spdlog::error("metadata proxy edge {} ({}) skipped: {}", e.ext_ip, e.edge_id, e.error);
+    if (e.ok || e.unverified) live.push_back(e.internal_ip);
+    if (e.unverified) {
+      spdlog::error("md_proxy op=init ext_ip={} edge={} outcome=unverified_member error=\"{}\"",
+                    e.ext_ip, e.edge_id, e.error);
+    } else if (!e.ok) {
+      spdlog::error("md_proxy op=init ext_ip={} edge={} outcome=skipped error=\"{}\"", e.ext_ip,
+                    e.edge_id, e.error);
     }
   }
   report.proxy_edges = std::move(edges);
@@ -112,6 +128,7 @@ Result<InitReport> MetadataProxyHandler::InitLocked() {
   {
     MutexLock l(&mu_);
     proxy_ips_ = report.live_proxy_ips;
+    pool_status_ = report.ToStatus();
     initialized_ = true;
   }
   return report;

@@ -17,6 +17,9 @@ namespace nsxv::md_proxy::internal {
 inline constexpr const char* kIncomplete =
     "Metadata initialization is incomplete on initializer node";
 
+// NSX errorCode "Edge is not running" (powered off).
+inline constexpr int kNsxEdgeNotRunning = 10013;
+
 // `s` with "what: " before its message (HTTP status and NSX errorCode kept); OK stays OK.
 inline Status Annotate(const Status& s, const std::string& what) {
   if (s.ok()) return s;

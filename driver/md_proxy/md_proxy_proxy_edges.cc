@@ -19,6 +19,8 @@ using driver::LoadBalancer;
 using internal::Annotate;
 using internal::GroupNetmask;
 using internal::Incomplete;
+using internal::kIncomplete;
+using internal::kNsxEdgeNotRunning;
 using internal::ReconcileMembers;
 using internal::SortedIps;
 
@@ -40,9 +42,28 @@ ProxyEdgeReport MetadataProxyHandler::ValidateProxyEdge(const std::string& ext_i
   };
   Status s = run();
   if (!s.ok() && ProxyEdgeGone(s, report.edge_id)) return ReplaceProxyEdge(ext_ip, ext_ip, report);
-  report.ok = s.ok();
-  if (!s.ok()) report.error = s.message();
+  Classify(s, report);
   return report;
+}
+
+void MetadataProxyHandler::Classify(const Status& s, ProxyEdgeReport& report) const {
+  report.ok = s.ok();
+  if (s.ok()) return;
+  report.error = s.message();
+  // Non-initializer drift is not a transient error (ReconcileProxyEdges makes it fatal); an edge
+  // without a recorded inter-edge address was never configured.
+  report.unverified = !report.internal_ip.empty() && s.message().rfind(kIncomplete, 0) != 0 &&
+                      !ProxyEdgeBroken(s, report.edge_id);
+  if (!report.unverified) report.internal_ip.clear();
+}
+
+bool MetadataProxyHandler::ProxyEdgeBroken(const Status& failure,
+                                           const std::string& edge_id) const {
+  if (failure.nsx_error_code() == kNsxEdgeNotRunning) return true;
+  if (edge_id.empty()) return true;
+  auto status = vcns_.GetEdgeStatus(edge_id);
+  if (!status.ok()) return status.error().code() == StatusCode::kNotFound;
+  return !status->running || status->health == driver::EdgeHealth::kDown;
 }
 
 bool MetadataProxyHandler::ProxyEdgeGone(const Status& failure, const std::string& edge_id) const {
@@ -126,8 +147,7 @@ ProxyEdgeReport MetadataProxyHandler::ReaddressProxyEdge(const std::string& old_
   };
   Status s = run();
   if (!s.ok() && ProxyEdgeGone(s, report.edge_id)) return ReplaceProxyEdge(old_ip, new_ip, report);
-  report.ok = s.ok();
-  if (!s.ok()) report.error = s.message();
+  Classify(s, report);
   return report;
 }
 
@@ -135,6 +155,22 @@ Status MetadataProxyHandler::CheckProxyEdge(store::Context& ctx, const std::stri
                                             const std::string& router_id,
                                             const std::string& edge_id,
                                             ProxyEdgeReport& report) const {
+  // The inter-edge address (2016 M15 tail), from the DB first: it is the edge's LB member address
+  // even when a backend read below fails (the edge then stays an unverified member).
+  std::string internal_net;
+  {
+    MutexLock l(&mu_);
+    internal_net = internal_net_;
+  }
+  store::PortFilter pf;
+  pf.network_id = std::vector<std::string>{internal_net};
+  pf.device_id = std::vector<std::string>{router_id};
+  NSXV_ASSIGN_OR_RETURN(const auto ports, plugin_.GetPorts(ctx, pf));
+  if (ports.empty() || ports.front().fixed_ips.empty()) {
+    return NotFound("no metadata port found for proxy router " + router_id);
+  }
+  const std::string internal_ip = ports.front().fixed_ips.front().ip_address;
+  report.internal_ip = internal_ip;
   // M16: default gateway.
   NSXV_ASSIGN_OR_RETURN(const driver::StaticRouting routes, vcns_.GetRoutes(edge_id));
   const std::string dgw = routes.default_route ? routes.default_route->gateway_address : "";
@@ -160,20 +196,6 @@ Status MetadataProxyHandler::CheckProxyEdge(store::Context& ctx, const std::stri
                                                  config_.mgt_net_proxy_netmask));
     report.changed = true;
   }
-  // The inter-edge address (2016 M15 tail).
-  std::string internal_net;
-  {
-    MutexLock l(&mu_);
-    internal_net = internal_net_;
-  }
-  store::PortFilter pf;
-  pf.network_id = std::vector<std::string>{internal_net};
-  pf.device_id = std::vector<std::string>{router_id};
-  NSXV_ASSIGN_OR_RETURN(const auto ports, plugin_.GetPorts(ctx, pf));
-  if (ports.empty() || ports.front().fixed_ips.empty()) {
-    return NotFound("no metadata port found for proxy router " + router_id);
-  }
-  const std::string internal_ip = ports.front().fixed_ips.front().ip_address;
   // M18, fixed (§4.4 #11, #12, #13): members reconciled to nova_metadata_ips whatever the count,
   // ports included; PUT only when something differs; any PUT failure skips this edge.
   NSXV_ASSIGN_OR_RETURN(auto lock, locks_.Acquire(locking::EdgeLockName(edge_id)));
@@ -195,7 +217,6 @@ Status MetadataProxyHandler::CheckProxyEdge(store::Context& ctx, const std::stri
         Annotate(vcns_.PutLoadBalancer(edge_id, desired), "updating proxy LB of " + edge_id));
     report.changed = true;
   }
-  report.internal_ip = internal_ip;
   return Status::Ok();
 }
 

@@ -67,6 +67,16 @@ bool SetMembers(driver::LbPool& pool, const std::vector<std::string>& ips, int64
 
 bool IsNotFound(const Status& s) { return s.code() == StatusCode::kNotFound; }
 
+// The refusal to write an md LB without members, naming what was refused and why the pool is
+// empty.
+Status NoLiveProxy(const std::string& what, const Status& pool) {
+  std::string msg = "no live metadata proxy edge: " + what +
+                    " refused (an md LB is never written "
+                    "without members)";
+  if (!pool.ok()) msg += "; " + pool.message();
+  return {StatusCode::kFailedPrecondition, msg};
+}
+
 }  // namespace
 
 // M23, fixed (§4.4 #20, #22): one certificate per edge, reused: the one this handler made for the
@@ -155,6 +165,7 @@ Status MetadataProxyHandler::ConfigureRouterEdge(store::Context& ctx,
     }
     net_id = internal_net_;
     proxy_ips = proxy_ips_;
+    if (proxy_ips.empty()) return NoLiveProxy("router " + router_id, pool_status_);
   }
   NSXV_RETURN_IF_ERROR(ctx.CheckThread());
   // Upstream ef81e5b56: the md port is made with an admin context of its own (on this thread), not
@@ -207,6 +218,7 @@ Status MetadataProxyHandler::ConfigureRouterEdge(store::Context& ctx,
     vnic.has_address_groups = true;
     NSXV_RETURN_IF_ERROR(Annotate(vcns_.UpdateVnic(edge_id, vnic),
                                   "updating md interface of " + router_id + " on " + edge_id));
+    NSXV_RETURN_IF_ERROR(EnsureMdFirewall(edge_id));
     NSXV_ASSIGN_OR_RETURN(const driver::LoadBalancer current, vcns_.GetLoadBalancer(edge_id));
     driver::MetadataLbSpec spec = RouterLbSpec(edge_id, proxy_ips);
     if (!config_.metadata_insecure) {
@@ -223,7 +235,9 @@ Status MetadataProxyHandler::ConfigureRouterEdge(store::Context& ctx,
   if (s.ok()) return s;
   // Fix (§4.4 #19): roll back what this call added.
   if (!slot_before) {
-    (void)DeconfigureEdge(*admin, edge_id, net_id, /*remove_vs=*/false);
+    // Best effort, every step tried: what stays is on an edge the caller may delete anyway.
+    std::vector<std::string> ignored;
+    (void)DeconfigureEdge(*admin, edge_id, net_id, /*remove_vs=*/false, &ignored);
   }
   if (port_created) {
     plugin::DeleteOptions del;
@@ -237,16 +251,24 @@ Status MetadataProxyHandler::ConfigureRouterEdge(store::Context& ctx,
   return s;
 }
 
-// Removes the md virtual server (if asked) and the inter-edge vnic of `edge_id`. An edge that is
-// gone counts as deconfigured. REQUIRES: the edge lock is held.
 Status MetadataProxyHandler::DeconfigureEdge(store::Context& admin, const std::string& edge_id,
-                                             const std::string& internal_net, bool remove_vs) {
+                                             const std::string& internal_net, bool remove_vs,
+                                             std::vector<std::string>* warnings) {
+  // Strict: the first failure is returned. Lenient (warnings): noted, and the next step runs.
+  auto failed = [&](const Status& s) {
+    if (warnings == nullptr) return true;
+    spdlog::warn("md_proxy op=deconfigure_edge edge={} warning=\"{}\"", edge_id, s.message());
+    warnings->push_back(s.message());
+    return false;
+  };
   if (remove_vs) {
     auto lb = vcns_.GetLoadBalancer(edge_id);
-    if (!lb.ok() && !IsNotFound(lb.error()))
-      return Annotate(lb.error(), "reading LB of " + edge_id);
     const driver::LbVirtualServer* vs = lb.ok() ? lb->FindVirtualServer(kMetadataVseName) : nullptr;
-    if (vs != nullptr) {
+    if (!lb.ok() && !IsNotFound(lb.error())) {
+      if (failed(Annotate(lb.error(), "reading LB of " + edge_id))) {
+        return Annotate(lb.error(), "reading LB of " + edge_id);
+      }
+    } else if (vs != nullptr) {
       if (vs->app_profile.client_ssl && !vs->app_profile.client_ssl->service_certificate.empty()) {
         // Track the certificate the md VS serves (e.g. made before a restart) so that
         // CleanupRouterEdge deletes it once the VS is gone.
@@ -256,9 +278,13 @@ Status MetadataProxyHandler::DeconfigureEdge(store::Context& admin, const std::s
       driver::LoadBalancer desired = *lb;
       desired.RemoveVirtualServer(kMetadataVseName);
       Status put = vcns_.PutLoadBalancer(edge_id, desired);
-      if (!put.ok() && !IsNotFound(put)) return Annotate(put, "removing md LB of " + edge_id);
+      if (!put.ok() && !IsNotFound(put)) {
+        const Status s = Annotate(put, "removing md LB of " + edge_id);
+        if (failed(s)) return s;
+      }
     }
   }
+  if (Status fw = RemoveMdFirewall(edge_id); !fw.ok() && failed(fw)) return fw;
   NSXV_ASSIGN_OR_RETURN(const auto slot, store::GetEdgeVnicBinding(admin, edge_id, internal_net));
   if (!slot) return Status::Ok();
   driver::Vnic vnic;
@@ -268,13 +294,22 @@ Status MetadataProxyHandler::DeconfigureEdge(store::Context& admin, const std::s
   vnic.is_connected = false;
   vnic.has_address_groups = true;
   Status put = vcns_.UpdateVnic(edge_id, vnic);
-  if (!put.ok() && !IsNotFound(put)) return Annotate(put, "removing md interface of " + edge_id);
+  if (!put.ok() && !IsNotFound(put)) {
+    const Status s = Annotate(put, "removing md interface of " + edge_id);
+    if (failed(s)) return s;
+  }
   return store::FreeEdgeVnicByNetwork(admin, edge_id, internal_net);
 }
 
 // M26, fixed (§4.4 #7): every md port, the md virtual server, the inter-edge vnic and the
 // edge's md certificate (issue 5).
 Status MetadataProxyHandler::CleanupRouterEdge(store::Context& ctx, const std::string& router_id) {
+  return CleanupRouterEdgeImpl(ctx, router_id, nullptr);
+}
+
+Status MetadataProxyHandler::CleanupRouterEdgeImpl(store::Context& ctx,
+                                                   const std::string& router_id,
+                                                   std::vector<std::string>* warnings) {
   NSXV_RETURN_IF_ERROR(ctx.CheckThread());
   NSXV_ASSIGN_OR_RETURN(auto admin, contexts_(true));
   NSXV_ASSIGN_OR_RETURN(const auto net,
@@ -283,7 +318,8 @@ Status MetadataProxyHandler::CleanupRouterEdge(store::Context& ctx, const std::s
   NSXV_ASSIGN_OR_RETURN(const auto binding, store::GetRouterBinding(*admin, router_id));
   if (binding && binding->edge_id) {
     NSXV_ASSIGN_OR_RETURN(auto lock, locks_.Acquire(locking::EdgeLockName(*binding->edge_id)));
-    NSXV_RETURN_IF_ERROR(DeconfigureEdge(*admin, *binding->edge_id, *net, /*remove_vs=*/true));
+    NSXV_RETURN_IF_ERROR(
+        DeconfigureEdge(*admin, *binding->edge_id, *net, /*remove_vs=*/true, warnings));
     // Issue 5: no md VS names the edge's certificate any more; remove it from the truststore.
     // The tracking entry stays until the DELETE succeeded, so a rerun converges.
     std::optional<std::string> cert;
@@ -293,10 +329,17 @@ Status MetadataProxyHandler::CleanupRouterEdge(store::Context& ctx, const std::s
       if (it != certificates_.end()) cert = it->second;
     }
     if (cert) {
-      NSXV_RETURN_IF_ERROR(Annotate(vcns_.DeleteCertificate(*cert),
-                                    "deleting certificate " + *cert + " of " + *binding->edge_id));
-      MutexLock l(&mu_);
-      certificates_.erase(*binding->edge_id);
+      const Status deleted = Annotate(vcns_.DeleteCertificate(*cert),
+                                      "deleting certificate " + *cert + " of " + *binding->edge_id);
+      if (!deleted.ok() && warnings == nullptr) return deleted;
+      if (!deleted.ok()) {
+        spdlog::warn("md_proxy op=cleanup_router_edge router={} warning=\"{}\"", router_id,
+                     deleted.message());
+        warnings->push_back(deleted.message());
+      } else {
+        MutexLock l(&mu_);
+        certificates_.erase(*binding->edge_id);
+      }
     }
   }
   store::PortFilter pf;
@@ -320,6 +363,9 @@ Result<plugin::Router> MetadataProxyHandler::CreateRouterWithMetadata(
     if (!initialized_ && init_running_ == 0) {
       return Status(StatusCode::kFailedPrecondition, "metadata proxy is not initialized");
     }
+    if (initialized_ && proxy_ips_.empty()) {
+      return NoLiveProxy("router \"" + spec.name + "\"", pool_status_);
+    }
   }
   NSXV_ASSIGN_OR_RETURN(const plugin::Router router, plugin_.CreateRouter(ctx, spec));
   Status s = ConfigureRouterEdge(ctx, router.id);
@@ -333,7 +379,8 @@ Result<plugin::Router> MetadataProxyHandler::CreateRouterWithMetadata(
 }
 
 Status MetadataProxyHandler::DeleteRouterWithMetadata(store::Context& ctx,
-                                                      const std::string& router_id) {
+                                                      const std::string& router_id,
+                                                      std::vector<std::string>* warnings) {
   std::optional<std::string> edge_id;
   {
     NSXV_ASSIGN_OR_RETURN(auto admin, contexts_(true));
@@ -352,7 +399,11 @@ Status MetadataProxyHandler::DeleteRouterWithMetadata(store::Context& ctx,
                                                        proxy->ext_ip_address + "); not deleted");
     }
   }
-  NSXV_RETURN_IF_ERROR(CleanupRouterEdge(ctx, router_id));
+  // Upstream cleanup_router_edge(warn=True): the edge is about to be deleted, so what cannot be
+  // deconfigured on it is a warning; only a DB failure stops the delete here.
+  std::vector<std::string> noted;
+  NSXV_RETURN_IF_ERROR(CleanupRouterEdgeImpl(ctx, router_id, &noted));
+  if (warnings != nullptr) warnings->insert(warnings->end(), noted.begin(), noted.end());
   NSXV_RETURN_IF_ERROR(plugin_.DeleteRouter(ctx, router_id));
   if (edge_id) {
     // The edge and its truststore are gone.
@@ -498,6 +549,7 @@ Result<AdminReport> MetadataProxyHandler::ForEachRouterEdge(
 
 Result<AdminReport> MetadataProxyHandler::RedoConfig() {
   const std::vector<std::string> live = ProxyEdgeIps();
+  if (live.empty() && initialized()) return NoLiveProxy("redo-config", PoolStatus());
   const int64_t port = config_.nova_metadata_port;
   return ForEachRouterEdge(
       [&](const std::string&, driver::LoadBalancer&, driver::LbVirtualServer& vs) -> Result<bool> {

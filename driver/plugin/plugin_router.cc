@@ -40,6 +40,24 @@ driver::EdgeSpec MakeEdgeSpec(const PluginConfig& config, const std::string& edg
   return spec;
 }
 
+Status CheckEdgeDeploymentOptions(const PluginConfig& config) {
+  if (config.external_network.empty()) {
+    return InvalidArgument(
+        "[nsxv] external_network is not set: it is required to deploy edges (the portgroup of "
+        "vnic 0)");
+  }
+  return Status::Ok();
+}
+
+Status CheckNetworkOptions(const PluginConfig& config) {
+  if (config.vdn_scope_id.empty()) {
+    return InvalidArgument(
+        "[nsxv] vdn_scope_id is not set: it is required to create networks (the transport zone "
+        "of their virtual wires)");
+  }
+  return Status::Ok();
+}
+
 Status Plugin::RemoveEdgeByName(const std::string& edge_name) const {
   NSXV_ASSIGN_OR_RETURN(const auto found, vcns_.FindEdgeByName(edge_name));
   if (!found) return Status::Ok();
@@ -51,6 +69,7 @@ Result<Router> Plugin::CreateRouter(Context& ctx, const RouterSpec& spec) {
     return InvalidArgument("router type \"" + spec.router_type +
                            "\" is not supported (only exclusive)");
   }
+  NSXV_RETURN_IF_ERROR(CheckEdgeDeploymentOptions(config_));
   const std::string& size = config_.exclusive_router_appliance_size;
   if (size != "compact" && size != "large" && size != "xlarge" && size != "quadlarge") {
     return InvalidArgument("invalid exclusive_router_appliance_size \"" + size + "\"");
