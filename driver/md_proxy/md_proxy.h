@@ -207,6 +207,11 @@ bool ApplyMdFirewallRules(driver::FirewallConfig& firewall,
 // false, leaving `firewall` as it was, when it holds no marked rule.
 bool RemoveMdFirewallRules(driver::FirewallConfig& firewall);
 
+// The subject common name of the self-signed certificate the driver makes for `edge_id`'s md
+// virtual server: the marker by which the driver recognises its own certificates (another
+// service's certificate on the same edge is never adopted or deleted).
+std::string MetadataCertificateCn(const std::string& edge_id);
+
 class MetadataProxyHandler {
  public:
   // Every reference must outlive the handler. `config` should have passed Validate(); the

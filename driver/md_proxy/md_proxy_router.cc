@@ -79,6 +79,10 @@ Status NoLiveProxy(const std::string& what, const Status& pool) {
 
 }  // namespace
 
+std::string MetadataCertificateCn(const std::string& edge_id) {
+  return "nsxv-md-metadata." + edge_id;
+}
+
 // M23, fixed (§4.4 #20, #22): one certificate per edge, reused: the one this handler made for the
 // edge, else the one the edge's md virtual server already serves. Certificates are tracked here
 // and by the LB document itself; CleanupRouterEdge deletes the tracked one.
@@ -100,19 +104,30 @@ Result<std::string> MetadataProxyHandler::EnsureCertificate(const std::string& e
       }
     }
   }
-  // A CSR sign or upload whose reply was lost (or a crash before the LB PUT) leaves a certificate
-  // in the edge's truststore that nothing tracks. The md proxy is the only truststore user on a
-  // router edge, so a certificate already scoped to the edge is that one: adopt it instead of
-  // creating a second (one certificate per edge; CleanupRouterEdge deletes the tracked one).
-  NSXV_ASSIGN_OR_RETURN(const std::vector<std::string> existing, vcns_.ListCertificateIds(edge_id));
-  if (!existing.empty()) {
-    MutexLock l(&mu_);
-    certificates_[edge_id] = existing.front();
-    return existing.front();
+  // A CSR sign whose reply was lost (or a crash before the LB PUT) leaves a certificate in the
+  // edge's truststore that nothing tracks. Only a certificate carrying the driver's marker (its
+  // subject CN names this edge) is adopted: another service's certificate on the edge (LBaaS) is
+  // never taken over. An uploaded certificate carries the operator's subject, so nothing is
+  // adopted in upload mode (a lost upload reply can leave one untracked certificate behind).
+  const bool self_signed =
+      config_.metadata_nova_client_cert.empty() && config_.metadata_nova_client_priv_key.empty();
+  if (self_signed) {
+    NSXV_ASSIGN_OR_RETURN(const std::vector<driver::CertificateSummary> existing,
+                          vcns_.ListCertificates(edge_id));
+    for (const driver::CertificateSummary& c : existing) {
+      if (c.subject_cn != MetadataCertificateCn(edge_id)) continue;
+      MutexLock l(&mu_);
+      certificates_[edge_id] = c.id;
+      return c.id;
+    }
   }
   std::string cert_id;
-  if (config_.metadata_nova_client_cert.empty() && config_.metadata_nova_client_priv_key.empty()) {
-    NSXV_ASSIGN_OR_RETURN(const std::string csr, vcns_.CreateCsr(edge_id));
+  if (self_signed) {
+    driver::CsrSpec spec;
+    for (auto& [key, value] : spec.subject) {
+      if (key == "CN") value = MetadataCertificateCn(edge_id);
+    }
+    NSXV_ASSIGN_OR_RETURN(const std::string csr, vcns_.CreateCsr(edge_id, spec));
     NSXV_ASSIGN_OR_RETURN(cert_id, vcns_.SelfSignCsr(csr));
   } else {
     if (config_.metadata_nova_client_cert.empty()) {

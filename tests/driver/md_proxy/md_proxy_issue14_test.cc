@@ -226,5 +226,56 @@ TEST_F(MdProxyIssue14Test, MissingDeploymentOptionIsAConfigErrorAndNothingIsCrea
   }
 }
 
+// ---- item 5: certificates, only our own ----
+
+TEST_F(MdProxyIssue14Test, AnotherServicesCertificateIsNeitherAdoptedNorDeleted) {
+  MdProxyConfig c = TestMdConfig();
+  c.metadata_insecure = false;
+  auto h = Handler(c);
+  MustInit(*h);
+  plugin::RouterSpec spec;
+  spec.name = "r1";
+  auto router = plugin_->CreateRouter(*ctx_, spec);
+  ASSERT_TRUE(router.ok()) << router.status().ToString();
+  const std::string edge = EdgeOf(router->id);
+  const std::string lbaas = MakeCert(edge);  // another service's certificate on the same edge
+  ASSERT_TRUE(h->ConfigureRouterEdge(*ctx_, router->id).ok());
+  auto lb = vcns_->GetLoadBalancer(edge);
+  ASSERT_TRUE(lb.ok());
+  const auto* vs = lb->FindVirtualServer(kMetadataVseName);
+  ASSERT_TRUE(vs && vs->app_profile.client_ssl);
+  const std::string ours = vs->app_profile.client_ssl->service_certificate.at(0);
+  EXPECT_NE(ours, lbaas) << "the md virtual server took over another service's certificate";
+  ASSERT_TRUE(h->CleanupRouterEdge(*ctx_, router->id).ok());
+  std::set<std::string> left;
+  const json dump = Dump();
+  for (const json& cert : dump["certificates"]) left.insert(cert["id"].get<std::string>());
+  EXPECT_EQ(left.count(ours), 0U) << "our certificate was not deleted";
+  EXPECT_EQ(left.count(lbaas), 1U) << "another service's certificate was deleted";
+}
+
+// A lost CSR-sign reply leaves our own certificate untracked: the next configure adopts it (it
+// carries the driver's marker) instead of making a second one.
+TEST_F(MdProxyIssue14Test, OwnUntrackedCertificateIsAdopted) {
+  MdProxyConfig c = TestMdConfig();
+  c.metadata_insecure = false;
+  auto h = Handler(c);
+  MustInit(*h);
+  plugin::RouterSpec spec;
+  spec.name = "r1";
+  auto router = plugin_->CreateRouter(*ctx_, spec);
+  ASSERT_TRUE(router.ok());
+  const std::string edge = EdgeOf(router->id);
+  SetFaults(R"([{"method": "PUT", "path": "/api/2.0/services/truststore/csr/*", "times": 1,
+                 "fault": {"kind": "response_lost"}}])");
+  EXPECT_FALSE(h->ConfigureRouterEdge(*ctx_, router->id).ok());
+  ClearFaults();
+  ASSERT_TRUE(h->ConfigureRouterEdge(*ctx_, router->id).ok());
+  int on_edge = 0;
+  const json dump = Dump();
+  for (const json& cert : dump["certificates"]) on_edge += cert["scope"] == edge ? 1 : 0;
+  EXPECT_EQ(on_edge, 1);
+}
+
 }  // namespace
 }  // namespace nsxv::md_proxy
