@@ -153,8 +153,11 @@ struct ProxyEdgeStatus {
   std::string edge_id;
   std::string internal_ip;
   std::vector<LbMemberState> members;  // pool MDSrvPool of the edge's LB statistics
-  bool ok = false;
-  std::string error;
+  // What Init would repair, "what: expected X, actual Y": default gateway, external vnic
+  // (portgroup, address, netmask), Nova members of the proxy LB.
+  std::vector<std::string> drift;
+  bool ok = false;    // read, and no drift
+  std::string error;  // the read error, else the drift in one line; empty when ok
 };
 
 struct RouterEdgeStatus {
@@ -162,13 +165,16 @@ struct RouterEdgeStatus {
   std::string edge_id;
   std::vector<std::string> member_ips;  // current md LB members, sorted
   bool members_match = false;           // equal to the live proxy IPs
-  bool ok = false;
-  std::string error;
+  // "md LB members: expected [..], actual [..]", "md firewall rules missing or stale".
+  std::vector<std::string> drift;
+  bool ok = false;    // read, and no drift
+  std::string error;  // the read error, else the drift in one line; empty when ok
 };
 
 struct StatusReport {
   std::vector<ProxyEdgeStatus> proxy_edges;    // sorted by ext_ip
   std::vector<RouterEdgeStatus> router_edges;  // sorted by router_id
+  // Inter-edge IPs of the proxy edges that answered: what every router edge's md LB should list.
   std::vector<std::string> live_proxy_ips;
 };
 
@@ -277,9 +283,12 @@ class MetadataProxyHandler {
                                   std::vector<std::string>* warnings = nullptr);
 
   // ---- admin operations (vmware_nsx/shell/admin metadata utilities) ----
-  // Per proxy edge: ids, IPs, member status from LB statistics; per router edge (every router
-  // binding with an edge, except the proxy routers): whether the md LB members equal the live
-  // proxy IPs. REQUIRES: Init() succeeded.
+  // Reads only (never writes, never needs Init()): per proxy edge its ids, IPs, member status from
+  // LB statistics and its drift from the configuration; per router edge (every router binding
+  // with an edge, except the proxy routers) whether the md LB members equal the inter-edge IPs of
+  // the proxy edges that answered, and whether the md firewall rules are in place. Drift is
+  // reported, not an error; the Status is an error only when nothing can be read (no internal
+  // network, DB failure).
   Result<StatusReport> GetStatus();
   // Rewrites the md LB members on every router edge from the live proxy IPs. Refused
   // (kFailedPrecondition, nothing written) when there is no live proxy edge.

@@ -33,6 +33,15 @@ inline Status Incomplete(const std::string& what) {
   return {StatusCode::kFailedPrecondition, std::string(kIncomplete) + " (" + what + ")"};
 }
 
+// The refusal to write an md LB without members, naming what was refused and, from `pool` (the
+// last Init's PoolStatus), why the pool is empty.
+inline Status NoLiveProxy(const std::string& what, const Status& pool) {
+  std::string msg = "no live metadata proxy edge: " + what +
+                    " refused (an md LB is never written without members)";
+  if (!pool.ok()) msg += "; " + pool.message();
+  return {StatusCode::kFailedPrecondition, msg};
+}
+
 // Sort key of an IPv4 address (numeric value, then text for an unparsable one).
 std::pair<uint32_t, std::string> IpKey(const std::string& ip);
 // IPv4 addresses in numeric order (deterministic documents), duplicates removed.

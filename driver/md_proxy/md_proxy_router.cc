@@ -1,5 +1,5 @@
-// Port of md_proxy.py configure_router_edge / cleanup_router_edge / _create_ssl_cert (M23-M26)
-// and of the metadata admin utilities (vmware_nsx/shell/admin/plugins/nsxv/resources/metadata.py).
+// Port of md_proxy.py configure_router_edge / cleanup_router_edge / _create_ssl_cert (M23-M26).
+// The admin utilities are in md_proxy_admin.cc.
 #include <algorithm>
 #include <fstream>
 #include <optional>
@@ -17,6 +17,7 @@
 namespace nsxv::md_proxy {
 
 using internal::Annotate;
+using internal::NoLiveProxy;
 
 namespace {
 
@@ -33,49 +34,7 @@ Result<std::string> ReadPem(const std::string& option, const std::string& path) 
   return text;
 }
 
-std::vector<std::string> SortedMemberIps(const driver::LbVirtualServer& vs) {
-  std::vector<std::string> ips;
-  for (const auto& m : vs.default_pool.members) ips.push_back(m.ip_address);
-  std::sort(ips.begin(), ips.end(), [](const std::string& a, const std::string& b) {
-    auto ka = store::ParseIpv4(a);
-    auto kb = store::ParseIpv4(b);
-    return std::make_pair(ka.ok() ? *ka : 0U, a) < std::make_pair(kb.ok() ? *kb : 0U, b);
-  });
-  return ips;
-}
-
-// Members exactly `ips` (sorted) on `port`, keeping the fields of members that stay.
-bool SetMembers(driver::LbPool& pool, const std::vector<std::string>& ips, int64_t port) {
-  const driver::LbPool before = pool;
-  std::vector<driver::LbPoolMember> out;
-  int n = 0;
-  for (const std::string& ip : ips) {
-    ++n;
-    auto it = std::find_if(pool.members.begin(), pool.members.end(),
-                           [&](const auto& m) { return m.ip_address == ip; });
-    driver::LbPoolMember m;
-    if (it != pool.members.end()) m = *it;
-    m.name = "Member-" + std::to_string(n);
-    m.ip_address = ip;
-    m.port = port;
-    m.monitor_port = driver::IntOrString(port);
-    out.push_back(std::move(m));
-  }
-  pool.members = std::move(out);
-  return !(pool == before);
-}
-
 bool IsNotFound(const Status& s) { return s.code() == StatusCode::kNotFound; }
-
-// The refusal to write an md LB without members, naming what was refused and why the pool is
-// empty.
-Status NoLiveProxy(const std::string& what, const Status& pool) {
-  std::string msg = "no live metadata proxy edge: " + what +
-                    " refused (an md LB is never written "
-                    "without members)";
-  if (!pool.ok()) msg += "; " + pool.message();
-  return {StatusCode::kFailedPrecondition, msg};
-}
 
 }  // namespace
 
@@ -426,165 +385,6 @@ Status MetadataProxyHandler::DeleteRouterWithMetadata(store::Context& ctx,
     certificates_.erase(*edge_id);
   }
   return Status::Ok();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Admin operations
-
-Result<std::vector<std::pair<std::string, std::string>>> MetadataProxyHandler::RouterEdges(
-    store::Context& ctx) const {
-  NSXV_ASSIGN_OR_RETURN(const auto proxies,
-                        store::GetNsxvInternalEdgesByPurpose(ctx, store::kInterEdgePurpose));
-  std::set<std::string> proxy_routers;
-  for (const auto& p : proxies) {
-    if (p.router_id) proxy_routers.insert(*p.router_id);
-  }
-  NSXV_ASSIGN_OR_RETURN(const auto bindings, store::GetRouterBindings(ctx));
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& b : bindings) {
-    if (!b.edge_id || proxy_routers.count(b.router_id) != 0) continue;
-    out.emplace_back(b.router_id, *b.edge_id);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-Result<StatusReport> MetadataProxyHandler::GetStatus() {
-  std::vector<std::string> live;
-  std::string net_id;
-  {
-    MutexLock l(&mu_);
-    if (!initialized_) {
-      return Status(StatusCode::kFailedPrecondition, "metadata proxy is not initialized");
-    }
-    live = proxy_ips_;
-    net_id = internal_net_;
-  }
-  NSXV_ASSIGN_OR_RETURN(auto ctx, contexts_(true));
-  StatusReport report;
-  report.live_proxy_ips = live;
-  NSXV_ASSIGN_OR_RETURN(const auto proxies,
-                        store::GetNsxvInternalEdgesByPurpose(*ctx, store::kInterEdgePurpose));
-  for (const auto& p : proxies) {
-    ProxyEdgeStatus st;
-    st.ext_ip = p.ext_ip_address;
-    st.router_id = p.router_id.value_or("");
-    auto run = [&]() -> Status {
-      NSXV_ASSIGN_OR_RETURN(const auto binding, store::GetRouterBinding(*ctx, st.router_id));
-      if (!binding || !binding->edge_id) return NotFound("proxy router has no edge");
-      st.edge_id = *binding->edge_id;
-      store::PortFilter pf;
-      pf.network_id = std::vector<std::string>{net_id};
-      pf.device_id = std::vector<std::string>{st.router_id};
-      NSXV_ASSIGN_OR_RETURN(const auto ports, plugin_.GetPorts(*ctx, pf));
-      if (!ports.empty() && !ports.front().fixed_ips.empty()) {
-        st.internal_ip = ports.front().fixed_ips.front().ip_address;
-      }
-      NSXV_ASSIGN_OR_RETURN(const auto stats, vcns_.GetLoadBalancerStatistics(st.edge_id));
-      for (const auto& pool : stats) {
-        if (pool.name != kMetadataPoolName) continue;
-        for (const auto& m : pool.members) st.members.push_back({m.ip_address, m.status});
-      }
-      return Status::Ok();
-    };
-    Status s = run();
-    st.ok = s.ok();
-    st.error = s.message();
-    report.proxy_edges.push_back(std::move(st));
-  }
-  std::sort(report.proxy_edges.begin(), report.proxy_edges.end(), [](const auto& a, const auto& b) {
-    auto ka = store::ParseIpv4(a.ext_ip);
-    auto kb = store::ParseIpv4(b.ext_ip);
-    return (ka.ok() ? *ka : 0U) < (kb.ok() ? *kb : 0U);
-  });
-  NSXV_ASSIGN_OR_RETURN(const auto edges, RouterEdges(*ctx));
-  for (const auto& [router_id, edge_id] : edges) {
-    RouterEdgeStatus st;
-    st.router_id = router_id;
-    st.edge_id = edge_id;
-    auto lb = vcns_.GetLoadBalancer(edge_id);
-    if (!lb.ok()) {
-      st.error = lb.error().message();
-    } else if (const auto* vs = lb->FindVirtualServer(kMetadataVseName); vs == nullptr) {
-      st.error = "no metadata virtual server";
-    } else {
-      st.member_ips = SortedMemberIps(*vs);
-      st.members_match = st.member_ips == live;
-      st.ok = true;
-    }
-    report.router_edges.push_back(std::move(st));
-  }
-  return report;
-}
-
-Result<AdminReport> MetadataProxyHandler::ForEachRouterEdge(
-    const std::function<Result<bool>(const std::string& edge_id, driver::LoadBalancer& lb,
-                                     driver::LbVirtualServer& vs)>& edit) {
-  {
-    MutexLock l(&mu_);
-    if (!initialized_) {
-      return Status(StatusCode::kFailedPrecondition, "metadata proxy is not initialized");
-    }
-  }
-  NSXV_ASSIGN_OR_RETURN(auto ctx, contexts_(true));
-  NSXV_ASSIGN_OR_RETURN(const auto edges, RouterEdges(*ctx));
-  AdminReport report;
-  for (const auto& entry : edges) {
-    const std::string& router_id = entry.first;
-    const std::string& edge_id = entry.second;
-    AdminEdgeResult r;
-    r.router_id = router_id;
-    r.edge_id = edge_id;
-    auto run = [&]() -> Result<std::string> {
-      NSXV_ASSIGN_OR_RETURN(auto lock, locks_.Acquire(locking::EdgeLockName(edge_id)));
-      NSXV_ASSIGN_OR_RETURN(driver::LoadBalancer lb, vcns_.GetLoadBalancer(edge_id));
-      driver::LbVirtualServer* vs = lb.FindVirtualServer(kMetadataVseName);
-      if (vs == nullptr) return std::string("skipped");  // 2016 returned here (§4.4 #27)
-      NSXV_ASSIGN_OR_RETURN(const bool changed, edit(edge_id, lb, *vs));
-      if (!changed) return std::string("unchanged");
-      // clientSsl and every other field survive (LoadBalancer::Parse keeps them).
-      NSXV_RETURN_IF_ERROR(vcns_.PutLoadBalancer(edge_id, lb));
-      return std::string("updated");
-    };
-    auto outcome = run();
-    if (outcome.ok()) {
-      r.outcome = *outcome;
-    } else {
-      r.outcome = "failed";
-      r.error = outcome.error().message();
-    }
-    if (r.outcome == "updated") ++report.updated;
-    if (r.outcome == "unchanged") ++report.unchanged;
-    if (r.outcome == "skipped") ++report.skipped;
-    if (r.outcome == "failed") ++report.failed;
-    report.edges.push_back(std::move(r));
-  }
-  return report;
-}
-
-Result<AdminReport> MetadataProxyHandler::RedoConfig() {
-  const std::vector<std::string> live = ProxyEdgeIps();
-  if (live.empty() && initialized()) return NoLiveProxy("redo-config", PoolStatus());
-  const int64_t port = config_.nova_metadata_port;
-  return ForEachRouterEdge(
-      [&](const std::string&, driver::LoadBalancer&, driver::LbVirtualServer& vs) -> Result<bool> {
-        return SetMembers(vs.default_pool, live, port);
-      });
-}
-
-Result<AdminReport> MetadataProxyHandler::UpdateSecret() {
-  const std::string secret = config_.metadata_shared_secret;
-  return ForEachRouterEdge([&](const std::string& edge_id, driver::LoadBalancer&,
-                               driver::LbVirtualServer& vs) -> Result<bool> {
-    const auto before = vs.app_rules;
-    std::erase_if(vs.app_rules, [](const driver::LbAppRule& r) { return r.name == "insert-auth"; });
-    if (!secret.empty()) {
-      vs.AddAppRule(
-          {"insert-auth",
-           "reqadd X-Metadata-Provider-Signature:" + driver::HmacSha256Hex(secret, edge_id), ""});
-    }
-    return vs.app_rules != before;
-  });
 }
 
 }  // namespace nsxv::md_proxy

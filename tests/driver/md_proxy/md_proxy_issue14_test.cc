@@ -277,5 +277,44 @@ TEST_F(MdProxyIssue14Test, OwnUntrackedCertificateIsAdopted) {
   EXPECT_EQ(on_edge, 1);
 }
 
+// ---- item 4: status reads only and reports drift ----
+
+TEST_F(MdProxyIssue14Test, StatusReadsOnlyAndReportsDriftWithoutInit) {
+  const InitReport first = MustInit(*Handler(TestMdConfig()));
+  auto h0 = Handler(TestMdConfig());
+  MustInit(*h0);
+  const plugin::Router router = NewRouter(*h0, "r1");
+  // Drift of each kind the issue names: a gateway changed, Nova IPs changed, a proxy IP added.
+  const std::string e5 = first.proxy_edges[0].edge_id;
+  ASSERT_TRUE(vcns_->UpdateRoutes(e5, driver::StaticRouting{}).ok());
+  MdProxyConfig changed = TestMdConfig();
+  changed.metadata_initializer = false;  // status runs as a non-initializer (read only)
+  changed.nova_metadata_ips = {"10.0.0.11", "10.0.0.13"};
+  changed.mgt_net_proxy_ips.push_back("10.10.0.7");
+  auto h = Handler(changed);
+  const uint64_t mark = JournalMark();
+  auto status = h->GetStatus();  // no Init() first
+  ASSERT_TRUE(status.ok()) << status.status().ToString();
+  for (const auto& [method, path] : CallsSince(mark)) {
+    EXPECT_EQ(method, "GET") << "status wrote: " << path;
+  }
+  ASSERT_EQ(status->proxy_edges.size(), 2U);
+  const ProxyEdgeStatus& p5 = status->proxy_edges[0];
+  EXPECT_FALSE(p5.ok);
+  std::string drift5;
+  for (const auto& d : p5.drift) drift5 += d + "\n";
+  EXPECT_NE(drift5.find("default gateway: expected 10.10.0.1, actual none"), std::string::npos)
+      << drift5;
+  EXPECT_NE(drift5.find("Nova members: expected [10.0.0.11,10.0.0.13], actual "
+                        "[10.0.0.11,10.0.0.12]"),
+            std::string::npos)
+      << drift5;
+  EXPECT_EQ(status->live_proxy_ips, first.live_proxy_ips);
+  ASSERT_EQ(status->router_edges.size(), 1U);
+  EXPECT_EQ(status->router_edges[0].router_id, router.id);
+  EXPECT_TRUE(status->router_edges[0].members_match);
+  EXPECT_TRUE(status->router_edges[0].ok) << status->router_edges[0].error;
+}
+
 }  // namespace
 }  // namespace nsxv::md_proxy
