@@ -316,5 +316,109 @@ TEST_F(MdProxyIssue14Test, StatusReadsOnlyAndReportsDriftWithoutInit) {
   EXPECT_TRUE(status->router_edges[0].ok) << status->router_edges[0].error;
 }
 
+// ---- item 9: tests for fixes that had none ----
+
+// M7: an internal network recorded without its subnet gets the subnet (initializer) or is
+// reported (non-initializer); 2016 raised IndexError.
+TEST_F(MdProxyIssue14Test, M7InternalNetworkWithoutSubnet) {
+  plugin::NetworkSpec ns;
+  ns.name = kInterEdgeNetName;
+  ns.tenant_id = kInternalTenantId;
+  ns.port_security_enabled = false;
+  auto net = plugin_->CreateNetwork(*ctx_, ns);
+  ASSERT_TRUE(net.ok()) << net.status().ToString();
+  ASSERT_TRUE(store::CreateNsxvInternalNetwork(*ctx_, store::kInterEdgePurpose, net->id).ok());
+  MdProxyConfig follower = TestMdConfig();
+  follower.metadata_initializer = false;
+  auto reported = Handler(follower)->Init();
+  ASSERT_FALSE(reported.ok());
+  EXPECT_NE(reported.error().message().find("internal network has no subnet"), std::string::npos)
+      << reported.error().message();
+  const InitReport r = MustInit(*Handler(TestMdConfig()));
+  EXPECT_TRUE(r.complete());
+  EXPECT_EQ(r.internal_network_id, net->id);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM subnets WHERE cidr = '169.254.128.0/17'"), 1);
+}
+
+// Bug #2: a proxy edge's external vnic without portgroupId reads as drift and is repaired.
+TEST_F(MdProxyIssue14Test, Bug2VnicWithoutPortgroupIsRepaired) {
+  const InitReport first = MustInit(*Handler(TestMdConfig()));
+  const std::string e5 = first.proxy_edges[0].edge_id;
+  driver::Vnic bare;
+  bare.index = 0;
+  bare.name = "vnic0";
+  bare.type = "uplink";
+  bare.is_connected = false;
+  bare.has_address_groups = true;
+  ASSERT_TRUE(vcns_->UpdateVnic(e5, bare).ok());
+  ASSERT_FALSE(vcns_->GetVnic(e5, 0)->portgroup_id.has_value());
+  const InitReport r = MustInit(*Handler(TestMdConfig()));
+  EXPECT_TRUE(r.complete()) << r.proxy_edges[0].error;
+  EXPECT_TRUE(r.proxy_edges[0].changed);
+  EXPECT_EQ(vcns_->GetVnic(e5, 0)->portgroup_id.value_or(""), TestMdConfig().mgt_net_moid);
+}
+
+// Bug #18: a router with several md ports gets one address group whose primary address is one of
+// them, and cleanup removes every md port.
+TEST_F(MdProxyIssue14Test, Bug18SeveralMdPortsOnOneRouter) {
+  auto h = Handler(TestMdConfig());
+  MustInit(*h);
+  const plugin::Router router = NewRouter(*h, "r1");
+  plugin::PortSpec ps;
+  ps.network_id = h->internal_network_id();
+  ps.tenant_id = kInternalTenantId;
+  ps.device_id = router.id;
+  ps.device_owner = plugin::kDeviceOwnerRouterGateway;
+  ps.port_security_enabled = false;
+  ASSERT_TRUE(plugin_->CreatePort(*ctx_, ps).ok());
+  ASSERT_EQ(Count("SELECT COUNT(*) FROM ports WHERE device_id = '" + router.id + "'"), 2);
+  ASSERT_TRUE(h->ConfigureRouterEdge(*ctx_, router.id).ok());
+  const std::string edge = EdgeOf(router.id);
+  bool found = false;
+  for (int i = 1; i < 10; ++i) {
+    auto vnic = vcns_->GetVnic(edge, i);
+    if (!vnic.ok() || vnic->portgroup_id.value_or("").empty()) continue;
+    ASSERT_EQ(vnic->address_groups.size(), 1U);
+    EXPECT_FALSE(vnic->address_groups[0].primary_address.empty());
+    found = true;
+  }
+  EXPECT_TRUE(found) << "no md interface on " << edge;
+  ASSERT_TRUE(h->CleanupRouterEdge(*ctx_, router.id).ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM ports WHERE device_id = '" + router.id + "'"), 0);
+}
+
+// Bug #21 at handler level: another service's virtual server on the router edge's LB survives
+// configure and cleanup.
+TEST_F(MdProxyIssue14Test, Bug21OtherLbSettingsSurviveConfigureAndCleanup) {
+  auto h = Handler(TestMdConfig());
+  MustInit(*h);
+  plugin::RouterSpec spec;
+  spec.name = "r1";
+  auto router = plugin_->CreateRouter(*ctx_, spec);
+  ASSERT_TRUE(router.ok());
+  const std::string edge = EdgeOf(router->id);
+  driver::MetadataLbSpec other_spec;
+  other_spec.edge_id = edge;
+  other_spec.vip = "10.1.2.3";
+  other_spec.vip_port = 8080;
+  other_spec.member_port = 8080;
+  other_spec.member_ips = {"10.9.9.9"};
+  driver::LoadBalancer lb = driver::MakeMetadataLoadBalancer(other_spec);
+  lb.virtual_servers[0].name = "lbaas-vs";
+  lb.virtual_servers[0].default_pool.name = "lbaas-pool";
+  ASSERT_TRUE(vcns_->PutLoadBalancer(edge, lb).ok());
+  ASSERT_TRUE(h->ConfigureRouterEdge(*ctx_, router->id).ok());
+  driver::LoadBalancer configured = Lb(edge);
+  EXPECT_NE(configured.FindVirtualServer(kMetadataVseName), nullptr);
+  ASSERT_NE(configured.FindVirtualServer("lbaas-vs"), nullptr);
+  EXPECT_EQ(configured.FindVirtualServer("lbaas-vs")->ip_address, "10.1.2.3");
+  ASSERT_TRUE(h->CleanupRouterEdge(*ctx_, router->id).ok());
+  driver::LoadBalancer cleaned = Lb(edge);
+  EXPECT_EQ(cleaned.FindVirtualServer(kMetadataVseName), nullptr);
+  ASSERT_NE(cleaned.FindVirtualServer("lbaas-vs"), nullptr);
+  EXPECT_EQ(cleaned.FindVirtualServer("lbaas-vs")->default_pool.members.at(0).ip_address,
+            "10.9.9.9");
+}
+
 }  // namespace
 }  // namespace nsxv::md_proxy
