@@ -83,17 +83,20 @@ ProxyEdgeReport MetadataProxyHandler::ReplaceProxyEdge(const std::string& db_ip,
   auto ctx = contexts_(true);
   if (!ctx.ok()) {
     ProxyEdgeReport failed = old;
+    failed.internal_ip.clear();  // gone: not a member
     failed.error = ctx.error().message();
     return failed;
   }
   if (Status s = store::DeleteNsxvInternalEdge(**ctx, db_ip); !s.ok()) {
     ProxyEdgeReport failed = old;
+    failed.internal_ip.clear();  // gone: not a member
     failed.error = "replacing missing proxy edge " + old.edge_id + ": " + s.message();
     return failed;
   }
   if (!old.router_id.empty()) {
     if (Status s = RemoveProxyRouter(**ctx, old.router_id); !s.ok()) {
       ProxyEdgeReport failed = old;
+      failed.internal_ip.clear();  // gone: not a member
       failed.error = "replacing missing proxy edge " + old.edge_id + ": " + s.message();
       return failed;
     }
