@@ -122,8 +122,21 @@ const std::vector<OptionDef>& Defs() {
                   [](Config& c, const std::string& v) {
                     c.nsxv.edge_appliance_password = OptionalString(v);
                   }});
-    d->push_back(Bool("spoofguard_enabled", &N::spoofguard_enabled, true,
-                      "Create a spoofguard policy for the metadata network"));
+    {
+      // Not implemented (docs/md-proxy.md): the md network has port security off, so its policy
+      // would be DISABLE, and md reads nothing from it.
+      // Setting it true warns; false is what the driver does.
+      OptionDef spoofguard = Bool("spoofguard_enabled", &N::spoofguard_enabled, true,
+                                  "Spoofguard policy for the metadata network; not implemented");
+      spoofguard.apply = [set = spoofguard.apply](Config& c, const std::string& v) {
+        set(c, v);
+        if (c.nsxv.spoofguard_enabled) {
+          c.warnings.push_back("[nsxv] spoofguard_enabled = '" + v +
+                               "': accepted but has no effect (spoofguard is not implemented)");
+        }
+      };
+      d->push_back(std::move(spoofguard));
+    }
     d->push_back(Int("maximum_tunnels_per_vnic", &N::maximum_tunnels_per_vnic, 20, 1, 110,
                      "Tunnels per vnic for vnic-binding slots (values above 109 act as 10)"));
     // §5.1: metadata proxy.

@@ -8,10 +8,12 @@
 // edges' inter-edge IPs.
 //
 // Policies (each differs from 2016 on purpose; see the reference rules M1-M26):
-//  - A proxy edge that cannot be validated, re-addressed or created is reported in the InitReport
-//    and skipped; it never becomes an LB member (2016 appended None). Init fails only for errors
-//    that concern the whole pool (internal network, too few configured IPs, non-initializer
-//    drift, lock).
+//  - A proxy edge that cannot be validated, re-addressed or created is reported in the InitReport.
+//    It stays an LB member ("unverified") when it exists, was configured and failed only with an
+//    error that proves nothing about it (5xx, timeout, reset); it is left out when it is gone,
+//    not running or was never configured (2016 appended None). An empty member list is never
+//    written. Init fails only for errors that concern the whole pool (internal network, too few
+//    configured IPs, non-initializer drift, lock).
 //  - Restarting with unchanged configuration makes no backend write (reads only); the proxy LB is
 //    PUT only when its members differ from nova_metadata_ips (any count), and the read-modify-write
 //    keeps every other field (clientSsl included).
@@ -116,9 +118,13 @@ struct ProxyEdgeReport {
   ProxyEdgeAction action = ProxyEdgeAction::kValidated;
   std::string router_id;
   std::string edge_id;
-  std::string internal_ip;  // inter-edge IP (the router LB member); empty when failed
+  std::string internal_ip;  // inter-edge IP (the router LB member); empty when not a member
   bool changed = false;     // a backend write was made for this edge
   bool ok = false;
+  // Not ok, yet still a member: the edge exists and was configured, and its check failed with an
+  // error that proves nothing about it (a 5xx, a timeout, a reset, an exhausted 409). Only an
+  // edge proven gone (replaced) or broken (not running) or never configured is left out.
+  bool unverified = false;
   std::string error;  // one line; empty when ok
 };
 
@@ -127,9 +133,13 @@ struct InitReport {
   std::string internal_subnet_id;
   bool created_internal_network = false;
   std::vector<ProxyEdgeReport> proxy_edges;  // sorted by ext_ip
-  std::vector<std::string> live_proxy_ips;   // sorted inter-edge IPs of the ok edges
+  std::vector<std::string> live_proxy_ips;   // sorted inter-edge IPs of the ok and unverified edges
   bool complete() const;                     // every proxy edge ok
-  std::vector<std::string> failed_ext_ips() const;
+  std::vector<std::string> failed_ext_ips() const;  // not ok (unverified ones included)
+  std::vector<std::string> unverified_ext_ips() const;
+  // OK when complete(); otherwise kFailedPrecondition naming each proxy edge that is not ok, and
+  // whether it was left out of the pool or kept unverified.
+  Status ToStatus() const;
 };
 
 struct LbMemberState {
@@ -143,8 +153,11 @@ struct ProxyEdgeStatus {
   std::string edge_id;
   std::string internal_ip;
   std::vector<LbMemberState> members;  // pool MDSrvPool of the edge's LB statistics
-  bool ok = false;
-  std::string error;
+  // What Init would repair, "what: expected X, actual Y": default gateway, external vnic
+  // (portgroup, address, netmask), Nova members of the proxy LB.
+  std::vector<std::string> drift;
+  bool ok = false;    // read, and no drift
+  std::string error;  // the read error, else the drift in one line; empty when ok
 };
 
 struct RouterEdgeStatus {
@@ -152,13 +165,16 @@ struct RouterEdgeStatus {
   std::string edge_id;
   std::vector<std::string> member_ips;  // current md LB members, sorted
   bool members_match = false;           // equal to the live proxy IPs
-  bool ok = false;
-  std::string error;
+  // "md LB members: expected [..], actual [..]", "md firewall rules missing or stale".
+  std::vector<std::string> drift;
+  bool ok = false;    // read, and no drift
+  std::string error;  // the read error, else the drift in one line; empty when ok
 };
 
 struct StatusReport {
   std::vector<ProxyEdgeStatus> proxy_edges;    // sorted by ext_ip
   std::vector<RouterEdgeStatus> router_edges;  // sorted by router_id
+  // Inter-edge IPs of the proxy edges that answered: what every router edge's md LB should list.
   std::vector<std::string> live_proxy_ips;
 };
 
@@ -180,6 +196,27 @@ struct AdminReport {
 // M3 get_router_fw_rules(): VSERule, MDServiceIP (tcp to 169.254.169.254 on 80, 443, 8775 and
 // metadata_service_allowed_ports), MDInterEdgeNet (deny to 169.254.128.0/17). Fresh values.
 std::vector<plugin::FirewallRuleSpec> RouterFirewallRules(const MdProxyConfig& config);
+
+// The description that marks a firewall rule as written by this driver (the M3 rules on router
+// edges); only rules carrying it are replaced or removed.
+inline constexpr const char* kMdFirewallRuleMarker = "nsxv-md metadata proxy";
+// RouterFirewallRules converted (§1.14) and marked, without ruleTag. kInvalidArgument for a bad
+// metadata_service_allowed_ports entry.
+Result<std::vector<driver::FirewallRule>> MdFirewallRules(const MdProxyConfig& config);
+// Read-modify-write of a firewall read from an edge: `md_rules` first (lowest ruleTags that the
+// other rules do not use), then every other user rule unchanged; marked rules are replaced and
+// rules the manager made itself (ruleType other than "user") are not sent back. Returns false,
+// leaving `firewall` as it was, when the md rules are already the first user rules.
+bool ApplyMdFirewallRules(driver::FirewallConfig& firewall,
+                          const std::vector<driver::FirewallRule>& md_rules);
+// Removes the marked rules (and the manager's own rules, which a PUT does not carry). Returns
+// false, leaving `firewall` as it was, when it holds no marked rule.
+bool RemoveMdFirewallRules(driver::FirewallConfig& firewall);
+
+// The subject common name of the self-signed certificate the driver makes for `edge_id`'s md
+// virtual server: the marker by which the driver recognises its own certificates (another
+// service's certificate on the same edge is never adopted or deleted).
+std::string MetadataCertificateCn(const std::string& edge_id);
 
 class MetadataProxyHandler {
  public:
@@ -208,33 +245,53 @@ class MetadataProxyHandler {
 
   // Live inter-edge IPs of the proxy edges, sorted (empty before Init()).
   std::vector<std::string> ProxyEdgeIps() const;
+  // The last Init()'s InitReport::ToStatus(): OK when every proxy edge was verified. Operations
+  // that succeed on an incomplete pool (router create, redo-config, update-secret) still end with
+  // this error, so that an operator sees which proxy edges were not verified. kFailedPrecondition
+  // before any Init() succeeded.
+  Status PoolStatus() const;
   std::string internal_network_id() const;
   const MdProxyConfig& config() const { return config_; }
 
   // M25 for a router id or a DHCP resource id "dhcp-<net>": md port on the internal network,
-  // internal interface with the 169.254.169.254 secondary, certificate (HTTPS), md LB. A failure
-  // after the port was created removes the port again. REQUIRES: Init() succeeded, or a first
-  // Init() is running (then it waits for it, at most kConfigureInitWait).
+  // internal interface with the 169.254.169.254 secondary, the M3 firewall rules (read-modify-
+  // write, other rules kept), certificate (HTTPS), md LB. A failure
+  // after the port was created removes the port again. With no live proxy edge it fails
+  // (kFailedPrecondition) before any write: an md LB without members is never written.
+  // REQUIRES: Init() succeeded, or a first Init() is running (then it waits for it, at most
+  // kConfigureInitWait).
   Status ConfigureRouterEdge(store::Context& ctx, const std::string& router_id);
   // M26, fixed: deletes every md port of the router, removes the md virtual server from the
-  // edge's LB (other virtual servers are kept), frees the inter-edge vnic and then deletes the
+  // edge's LB (other virtual servers are kept) and the md firewall rules (other rules are kept),
+  // frees the inter-edge vnic and then deletes the
   // edge's md certificate from the truststore (a failed delete is returned; a rerun retries it).
   // A missing edge or binding is not an error (nothing left to deconfigure).
   Status CleanupRouterEdge(store::Context& ctx, const std::string& router_id);
 
   // The exclusive driver's create_router with allow_metadata: creates the router, then
-  // ConfigureRouterEdge; when configuring fails the router is deleted again.
+  // ConfigureRouterEdge; when configuring fails the router is deleted again. Refused before any
+  // write when Init() succeeded with no live proxy edge.
   Result<plugin::Router> CreateRouterWithMetadata(store::Context& ctx,
                                                   const plugin::RouterSpec& spec);
-  // CleanupRouterEdge, then the plugin's DeleteRouter.
-  Status DeleteRouterWithMetadata(store::Context& ctx, const std::string& router_id);
+  // Upstream's cleanup_router_edge(warn=True), then the plugin's DeleteRouter: a router whose
+  // edge is broken (powered off, deleted behind the driver's back, answering errors) can always be
+  // deleted. Each failure to deconfigure the edge becomes a warning (logged, and appended to
+  // `warnings` when given) and the delete goes on: the md ports go, the edge DELETE is attempted
+  // (a 404 counts as deleted). Only the plugin's DeleteRouter can fail the call: an edge that
+  // refuses its DELETE keeps the binding in ERROR (plugin.h) and a rerun converges.
+  Status DeleteRouterWithMetadata(store::Context& ctx, const std::string& router_id,
+                                  std::vector<std::string>* warnings = nullptr);
 
   // ---- admin operations (vmware_nsx/shell/admin metadata utilities) ----
-  // Per proxy edge: ids, IPs, member status from LB statistics; per router edge (every router
-  // binding with an edge, except the proxy routers): whether the md LB members equal the live
-  // proxy IPs. REQUIRES: Init() succeeded.
+  // Reads only (never writes, never needs Init()): per proxy edge its ids, IPs, member status from
+  // LB statistics and its drift from the configuration; per router edge (every router binding
+  // with an edge, except the proxy routers) whether the md LB members equal the inter-edge IPs of
+  // the proxy edges that answered, and whether the md firewall rules are in place. Drift is
+  // reported, not an error; the Status is an error only when nothing can be read (no internal
+  // network, DB failure).
   Result<StatusReport> GetStatus();
-  // Rewrites the md LB members on every router edge from the live proxy IPs.
+  // Rewrites the md LB members on every router edge from the live proxy IPs. Refused
+  // (kFailedPrecondition, nothing written) when there is no live proxy edge.
   Result<AdminReport> RedoConfig();
   // Recomputes the insert-auth rule from metadata_shared_secret on every router edge (removed
   // when no secret is set); an edge without the md virtual server is skipped.
@@ -268,6 +325,12 @@ class MetadataProxyHandler {
   // Whether `failure` of a validate / re-address comes from a proxy edge that no longer exists
   // on the backend (initializer only; non-initializers report it).
   bool ProxyEdgeGone(const Status& failure, const std::string& edge_id) const;
+  // Whether `failure` shows that the edge cannot serve metadata: NSX 10013 (not running), or an
+  // edge status that says so (read once more). Any other failure leaves the edge unverified.
+  bool ProxyEdgeBroken(const Status& failure, const std::string& edge_id) const;
+  // Sets report.ok / unverified / error / internal_ip from the outcome `s` of a validate or
+  // re-address (the edge exists in the DB and was configured).
+  void Classify(const Status& s, ProxyEdgeReport& report) const;
   // Removes the rows and router of a vanished proxy edge (recorded under `db_ip`) and creates a
   // new one for `ext_ip`.
   ProxyEdgeReport ReplaceProxyEdge(const std::string& db_ip, const std::string& ext_ip,
@@ -283,8 +346,21 @@ class MetadataProxyHandler {
   driver::MetadataLbSpec ProxyLbSpec(const std::string& edge_id,
                                      const std::string& internal_ip) const;
   driver::LoadBalancer ProxyLb(const std::string& edge_id, const std::string& internal_ip) const;
+  // Removes the md virtual server (if `remove_vs`), the md firewall rules and the inter-edge vnic
+  // of `edge_id`. With `warnings`, a backend failure is appended there and the next step still
+  // runs; without, the first failure is returned. An edge that is gone counts as deconfigured.
+  // REQUIRES: the edge lock is held.
   Status DeconfigureEdge(store::Context& admin, const std::string& edge_id,
-                         const std::string& internal_net, bool remove_vs);
+                         const std::string& internal_net, bool remove_vs,
+                         std::vector<std::string>* warnings = nullptr);
+  // ApplyMdFirewallRules / RemoveMdFirewallRules on the edge's firewall, PUT only on a change.
+  // REQUIRES: the edge lock is held.
+  Status EnsureMdFirewall(const std::string& edge_id) const;
+  Status RemoveMdFirewall(const std::string& edge_id) const;
+  // CleanupRouterEdge; with `warnings`, backend failures are collected there instead of stopping
+  // the cleanup (the md ports are deleted whatever the edge answers).
+  Status CleanupRouterEdgeImpl(store::Context& ctx, const std::string& router_id,
+                               std::vector<std::string>* warnings);
   Result<std::vector<std::pair<std::string, std::string>>> RouterEdges(store::Context& ctx) const;
   Result<AdminReport> ForEachRouterEdge(
       const std::function<Result<bool>(const std::string& edge_id, driver::LoadBalancer& lb,
@@ -313,6 +389,7 @@ class MetadataProxyHandler {
   std::string internal_net_ GUARDED_BY(mu_);
   std::string internal_subnet_ GUARDED_BY(mu_);
   std::vector<std::string> proxy_ips_ GUARDED_BY(mu_);
+  Status pool_status_ GUARDED_BY(mu_);  // of the last successful Init()
   std::map<std::string, std::string> certificates_ GUARDED_BY(mu_);  // edge id -> cert id
 };
 

@@ -150,6 +150,31 @@ std::vector<std::string> InitReport::failed_ext_ips() const {
   return out;
 }
 
+std::vector<std::string> InitReport::unverified_ext_ips() const {
+  std::vector<std::string> out;
+  for (const auto& e : proxy_edges) {
+    if (!e.ok && e.unverified) out.push_back(e.ext_ip);
+  }
+  return out;
+}
+
+Status InitReport::ToStatus() const {
+  std::string kept;
+  std::string left_out;
+  for (const auto& e : proxy_edges) {
+    if (e.ok) continue;
+    std::string& list = e.unverified ? kept : left_out;
+    list +=
+        (list.empty() ? "" : ", ") + e.ext_ip + (e.edge_id.empty() ? "" : " (" + e.edge_id + ")");
+  }
+  if (kept.empty() && left_out.empty()) return Status::Ok();
+  std::string msg = "metadata init incomplete:";
+  if (!kept.empty()) msg += " proxy edges not verified, kept as members: " + kept + ";";
+  if (!left_out.empty()) msg += " proxy edges failed, not members: " + left_out + ";";
+  msg += " live proxy IPs: " + std::to_string(live_proxy_ips.size());
+  return {StatusCode::kFailedPrecondition, msg};
+}
+
 ContextFactory MakeContextFactory(std::string db_path, Clock* clock) {
   return [path = std::move(db_path), clock](bool admin) {
     store::ContextOptions o;

@@ -1,5 +1,5 @@
-// Port of md_proxy.py configure_router_edge / cleanup_router_edge / _create_ssl_cert (M23-M26)
-// and of the metadata admin utilities (vmware_nsx/shell/admin/plugins/nsxv/resources/metadata.py).
+// Port of md_proxy.py configure_router_edge / cleanup_router_edge / _create_ssl_cert (M23-M26).
+// The admin utilities are in md_proxy_admin.cc.
 #include <algorithm>
 #include <fstream>
 #include <optional>
@@ -9,20 +9,17 @@
 #include <spdlog/spdlog.h>
 
 #include "driver/md_proxy/md_proxy.h"
+#include "driver/md_proxy/md_proxy_internal.h"
 #include "driver/store/ipam.h"
 #include "driver/store/ipv4.h"
 #include "driver/store/nsxv_db.h"
 
 namespace nsxv::md_proxy {
 
-namespace {
+using internal::Annotate;
+using internal::NoLiveProxy;
 
-Status Annotate(const Status& s, const std::string& what) {
-  if (s.ok()) return s;
-  Status out(s.code(), what + ": " + s.message());
-  out.WithHttp(s.http_status(), s.nsx_error_code());
-  return out;
-}
+namespace {
 
 Result<std::string> ReadPem(const std::string& option, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -37,41 +34,13 @@ Result<std::string> ReadPem(const std::string& option, const std::string& path) 
   return text;
 }
 
-std::vector<std::string> SortedMemberIps(const driver::LbVirtualServer& vs) {
-  std::vector<std::string> ips;
-  for (const auto& m : vs.default_pool.members) ips.push_back(m.ip_address);
-  std::sort(ips.begin(), ips.end(), [](const std::string& a, const std::string& b) {
-    auto ka = store::ParseIpv4(a);
-    auto kb = store::ParseIpv4(b);
-    return std::make_pair(ka.ok() ? *ka : 0U, a) < std::make_pair(kb.ok() ? *kb : 0U, b);
-  });
-  return ips;
-}
-
-// Members exactly `ips` (sorted) on `port`, keeping the fields of members that stay.
-bool SetMembers(driver::LbPool& pool, const std::vector<std::string>& ips, int64_t port) {
-  const driver::LbPool before = pool;
-  std::vector<driver::LbPoolMember> out;
-  int n = 0;
-  for (const std::string& ip : ips) {
-    ++n;
-    auto it = std::find_if(pool.members.begin(), pool.members.end(),
-                           [&](const auto& m) { return m.ip_address == ip; });
-    driver::LbPoolMember m;
-    if (it != pool.members.end()) m = *it;
-    m.name = "Member-" + std::to_string(n);
-    m.ip_address = ip;
-    m.port = port;
-    m.monitor_port = driver::IntOrString(port);
-    out.push_back(std::move(m));
-  }
-  pool.members = std::move(out);
-  return !(pool == before);
-}
-
 bool IsNotFound(const Status& s) { return s.code() == StatusCode::kNotFound; }
 
 }  // namespace
+
+std::string MetadataCertificateCn(const std::string& edge_id) {
+  return "nsxv-md-metadata." + edge_id;
+}
 
 // M23, fixed (§4.4 #20, #22): one certificate per edge, reused: the one this handler made for the
 // edge, else the one the edge's md virtual server already serves. Certificates are tracked here
@@ -94,19 +63,30 @@ Result<std::string> MetadataProxyHandler::EnsureCertificate(const std::string& e
       }
     }
   }
-  // A CSR sign or upload whose reply was lost (or a crash before the LB PUT) leaves a certificate
-  // in the edge's truststore that nothing tracks. The md proxy is the only truststore user on a
-  // router edge, so a certificate already scoped to the edge is that one: adopt it instead of
-  // creating a second (one certificate per edge; CleanupRouterEdge deletes the tracked one).
-  NSXV_ASSIGN_OR_RETURN(const std::vector<std::string> existing, vcns_.ListCertificateIds(edge_id));
-  if (!existing.empty()) {
-    MutexLock l(&mu_);
-    certificates_[edge_id] = existing.front();
-    return existing.front();
+  // A CSR sign whose reply was lost (or a crash before the LB PUT) leaves a certificate in the
+  // edge's truststore that nothing tracks. Only a certificate carrying the driver's marker (its
+  // subject CN names this edge) is adopted: another service's certificate on the edge (LBaaS) is
+  // never taken over. An uploaded certificate carries the operator's subject, so nothing is
+  // adopted in upload mode (a lost upload reply can leave one untracked certificate behind).
+  const bool self_signed =
+      config_.metadata_nova_client_cert.empty() && config_.metadata_nova_client_priv_key.empty();
+  if (self_signed) {
+    NSXV_ASSIGN_OR_RETURN(const std::vector<driver::CertificateSummary> existing,
+                          vcns_.ListCertificates(edge_id));
+    for (const driver::CertificateSummary& c : existing) {
+      if (c.subject_cn != MetadataCertificateCn(edge_id)) continue;
+      MutexLock l(&mu_);
+      certificates_[edge_id] = c.id;
+      return c.id;
+    }
   }
   std::string cert_id;
-  if (config_.metadata_nova_client_cert.empty() && config_.metadata_nova_client_priv_key.empty()) {
-    NSXV_ASSIGN_OR_RETURN(const std::string csr, vcns_.CreateCsr(edge_id));
+  if (self_signed) {
+    driver::CsrSpec spec;
+    for (auto& [key, value] : spec.subject) {
+      if (key == "CN") value = MetadataCertificateCn(edge_id);
+    }
+    NSXV_ASSIGN_OR_RETURN(const std::string csr, vcns_.CreateCsr(edge_id, spec));
     NSXV_ASSIGN_OR_RETURN(cert_id, vcns_.SelfSignCsr(csr));
   } else {
     if (config_.metadata_nova_client_cert.empty()) {
@@ -159,6 +139,7 @@ Status MetadataProxyHandler::ConfigureRouterEdge(store::Context& ctx,
     }
     net_id = internal_net_;
     proxy_ips = proxy_ips_;
+    if (proxy_ips.empty()) return NoLiveProxy("router " + router_id, pool_status_);
   }
   NSXV_RETURN_IF_ERROR(ctx.CheckThread());
   // Upstream ef81e5b56: the md port is made with an admin context of its own (on this thread), not
@@ -211,6 +192,7 @@ Status MetadataProxyHandler::ConfigureRouterEdge(store::Context& ctx,
     vnic.has_address_groups = true;
     NSXV_RETURN_IF_ERROR(Annotate(vcns_.UpdateVnic(edge_id, vnic),
                                   "updating md interface of " + router_id + " on " + edge_id));
+    NSXV_RETURN_IF_ERROR(EnsureMdFirewall(edge_id));
     NSXV_ASSIGN_OR_RETURN(const driver::LoadBalancer current, vcns_.GetLoadBalancer(edge_id));
     driver::MetadataLbSpec spec = RouterLbSpec(edge_id, proxy_ips);
     if (!config_.metadata_insecure) {
@@ -227,7 +209,9 @@ Status MetadataProxyHandler::ConfigureRouterEdge(store::Context& ctx,
   if (s.ok()) return s;
   // Fix (§4.4 #19): roll back what this call added.
   if (!slot_before) {
-    (void)DeconfigureEdge(*admin, edge_id, net_id, /*remove_vs=*/false);
+    // Best effort, every step tried: what stays is on an edge the caller may delete anyway.
+    std::vector<std::string> ignored;
+    (void)DeconfigureEdge(*admin, edge_id, net_id, /*remove_vs=*/false, &ignored);
   }
   if (port_created) {
     plugin::DeleteOptions del;
@@ -241,16 +225,24 @@ Status MetadataProxyHandler::ConfigureRouterEdge(store::Context& ctx,
   return s;
 }
 
-// Removes the md virtual server (if asked) and the inter-edge vnic of `edge_id`. An edge that is
-// gone counts as deconfigured. REQUIRES: the edge lock is held.
 Status MetadataProxyHandler::DeconfigureEdge(store::Context& admin, const std::string& edge_id,
-                                             const std::string& internal_net, bool remove_vs) {
+                                             const std::string& internal_net, bool remove_vs,
+                                             std::vector<std::string>* warnings) {
+  // Strict: the first failure is returned. Lenient (warnings): noted, and the next step runs.
+  auto failed = [&](const Status& s) {
+    if (warnings == nullptr) return true;
+    spdlog::warn("md_proxy op=deconfigure_edge edge={} warning=\"{}\"", edge_id, s.message());
+    warnings->push_back(s.message());
+    return false;
+  };
   if (remove_vs) {
     auto lb = vcns_.GetLoadBalancer(edge_id);
-    if (!lb.ok() && !IsNotFound(lb.error()))
-      return Annotate(lb.error(), "reading LB of " + edge_id);
     const driver::LbVirtualServer* vs = lb.ok() ? lb->FindVirtualServer(kMetadataVseName) : nullptr;
-    if (vs != nullptr) {
+    if (!lb.ok() && !IsNotFound(lb.error())) {
+      if (failed(Annotate(lb.error(), "reading LB of " + edge_id))) {
+        return Annotate(lb.error(), "reading LB of " + edge_id);
+      }
+    } else if (vs != nullptr) {
       if (vs->app_profile.client_ssl && !vs->app_profile.client_ssl->service_certificate.empty()) {
         // Track the certificate the md VS serves (e.g. made before a restart) so that
         // CleanupRouterEdge deletes it once the VS is gone.
@@ -260,9 +252,13 @@ Status MetadataProxyHandler::DeconfigureEdge(store::Context& admin, const std::s
       driver::LoadBalancer desired = *lb;
       desired.RemoveVirtualServer(kMetadataVseName);
       Status put = vcns_.PutLoadBalancer(edge_id, desired);
-      if (!put.ok() && !IsNotFound(put)) return Annotate(put, "removing md LB of " + edge_id);
+      if (!put.ok() && !IsNotFound(put)) {
+        const Status s = Annotate(put, "removing md LB of " + edge_id);
+        if (failed(s)) return s;
+      }
     }
   }
+  if (Status fw = RemoveMdFirewall(edge_id); !fw.ok() && failed(fw)) return fw;
   NSXV_ASSIGN_OR_RETURN(const auto slot, store::GetEdgeVnicBinding(admin, edge_id, internal_net));
   if (!slot) return Status::Ok();
   driver::Vnic vnic;
@@ -272,13 +268,22 @@ Status MetadataProxyHandler::DeconfigureEdge(store::Context& admin, const std::s
   vnic.is_connected = false;
   vnic.has_address_groups = true;
   Status put = vcns_.UpdateVnic(edge_id, vnic);
-  if (!put.ok() && !IsNotFound(put)) return Annotate(put, "removing md interface of " + edge_id);
+  if (!put.ok() && !IsNotFound(put)) {
+    const Status s = Annotate(put, "removing md interface of " + edge_id);
+    if (failed(s)) return s;
+  }
   return store::FreeEdgeVnicByNetwork(admin, edge_id, internal_net);
 }
 
 // M26, fixed (§4.4 #7): every md port, the md virtual server, the inter-edge vnic and the
 // edge's md certificate (issue 5).
 Status MetadataProxyHandler::CleanupRouterEdge(store::Context& ctx, const std::string& router_id) {
+  return CleanupRouterEdgeImpl(ctx, router_id, nullptr);
+}
+
+Status MetadataProxyHandler::CleanupRouterEdgeImpl(store::Context& ctx,
+                                                   const std::string& router_id,
+                                                   std::vector<std::string>* warnings) {
   NSXV_RETURN_IF_ERROR(ctx.CheckThread());
   NSXV_ASSIGN_OR_RETURN(auto admin, contexts_(true));
   NSXV_ASSIGN_OR_RETURN(const auto net,
@@ -287,7 +292,8 @@ Status MetadataProxyHandler::CleanupRouterEdge(store::Context& ctx, const std::s
   NSXV_ASSIGN_OR_RETURN(const auto binding, store::GetRouterBinding(*admin, router_id));
   if (binding && binding->edge_id) {
     NSXV_ASSIGN_OR_RETURN(auto lock, locks_.Acquire(locking::EdgeLockName(*binding->edge_id)));
-    NSXV_RETURN_IF_ERROR(DeconfigureEdge(*admin, *binding->edge_id, *net, /*remove_vs=*/true));
+    NSXV_RETURN_IF_ERROR(
+        DeconfigureEdge(*admin, *binding->edge_id, *net, /*remove_vs=*/true, warnings));
     // Issue 5: no md VS names the edge's certificate any more; remove it from the truststore.
     // The tracking entry stays until the DELETE succeeded, so a rerun converges.
     std::optional<std::string> cert;
@@ -297,10 +303,17 @@ Status MetadataProxyHandler::CleanupRouterEdge(store::Context& ctx, const std::s
       if (it != certificates_.end()) cert = it->second;
     }
     if (cert) {
-      NSXV_RETURN_IF_ERROR(Annotate(vcns_.DeleteCertificate(*cert),
-                                    "deleting certificate " + *cert + " of " + *binding->edge_id));
-      MutexLock l(&mu_);
-      certificates_.erase(*binding->edge_id);
+      const Status deleted = Annotate(vcns_.DeleteCertificate(*cert),
+                                      "deleting certificate " + *cert + " of " + *binding->edge_id);
+      if (!deleted.ok() && warnings == nullptr) return deleted;
+      if (!deleted.ok()) {
+        spdlog::warn("md_proxy op=cleanup_router_edge router={} warning=\"{}\"", router_id,
+                     deleted.message());
+        warnings->push_back(deleted.message());
+      } else {
+        MutexLock l(&mu_);
+        certificates_.erase(*binding->edge_id);
+      }
     }
   }
   store::PortFilter pf;
@@ -324,6 +337,9 @@ Result<plugin::Router> MetadataProxyHandler::CreateRouterWithMetadata(
     if (!initialized_ && init_running_ == 0) {
       return Status(StatusCode::kFailedPrecondition, "metadata proxy is not initialized");
     }
+    if (initialized_ && proxy_ips_.empty()) {
+      return NoLiveProxy("router \"" + spec.name + "\"", pool_status_);
+    }
   }
   NSXV_ASSIGN_OR_RETURN(const plugin::Router router, plugin_.CreateRouter(ctx, spec));
   Status s = ConfigureRouterEdge(ctx, router.id);
@@ -337,7 +353,8 @@ Result<plugin::Router> MetadataProxyHandler::CreateRouterWithMetadata(
 }
 
 Status MetadataProxyHandler::DeleteRouterWithMetadata(store::Context& ctx,
-                                                      const std::string& router_id) {
+                                                      const std::string& router_id,
+                                                      std::vector<std::string>* warnings) {
   std::optional<std::string> edge_id;
   {
     NSXV_ASSIGN_OR_RETURN(auto admin, contexts_(true));
@@ -356,7 +373,11 @@ Status MetadataProxyHandler::DeleteRouterWithMetadata(store::Context& ctx,
                                                        proxy->ext_ip_address + "); not deleted");
     }
   }
-  NSXV_RETURN_IF_ERROR(CleanupRouterEdge(ctx, router_id));
+  // Upstream cleanup_router_edge(warn=True): the edge is about to be deleted, so what cannot be
+  // deconfigured on it is a warning; only a DB failure stops the delete here.
+  std::vector<std::string> noted;
+  NSXV_RETURN_IF_ERROR(CleanupRouterEdgeImpl(ctx, router_id, &noted));
+  if (warnings != nullptr) warnings->insert(warnings->end(), noted.begin(), noted.end());
   NSXV_RETURN_IF_ERROR(plugin_.DeleteRouter(ctx, router_id));
   if (edge_id) {
     // The edge and its truststore are gone.
@@ -364,164 +385,6 @@ Status MetadataProxyHandler::DeleteRouterWithMetadata(store::Context& ctx,
     certificates_.erase(*edge_id);
   }
   return Status::Ok();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Admin operations
-
-Result<std::vector<std::pair<std::string, std::string>>> MetadataProxyHandler::RouterEdges(
-    store::Context& ctx) const {
-  NSXV_ASSIGN_OR_RETURN(const auto proxies,
-                        store::GetNsxvInternalEdgesByPurpose(ctx, store::kInterEdgePurpose));
-  std::set<std::string> proxy_routers;
-  for (const auto& p : proxies) {
-    if (p.router_id) proxy_routers.insert(*p.router_id);
-  }
-  NSXV_ASSIGN_OR_RETURN(const auto bindings, store::GetRouterBindings(ctx));
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& b : bindings) {
-    if (!b.edge_id || proxy_routers.count(b.router_id) != 0) continue;
-    out.emplace_back(b.router_id, *b.edge_id);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-Result<StatusReport> MetadataProxyHandler::GetStatus() {
-  std::vector<std::string> live;
-  std::string net_id;
-  {
-    MutexLock l(&mu_);
-    if (!initialized_) {
-      return Status(StatusCode::kFailedPrecondition, "metadata proxy is not initialized");
-    }
-    live = proxy_ips_;
-    net_id = internal_net_;
-  }
-  NSXV_ASSIGN_OR_RETURN(auto ctx, contexts_(true));
-  StatusReport report;
-  report.live_proxy_ips = live;
-  NSXV_ASSIGN_OR_RETURN(const auto proxies,
-                        store::GetNsxvInternalEdgesByPurpose(*ctx, store::kInterEdgePurpose));
-  for (const auto& p : proxies) {
-    ProxyEdgeStatus st;
-    st.ext_ip = p.ext_ip_address;
-    st.router_id = p.router_id.value_or("");
-    auto run = [&]() -> Status {
-      NSXV_ASSIGN_OR_RETURN(const auto binding, store::GetRouterBinding(*ctx, st.router_id));
-      if (!binding || !binding->edge_id) return NotFound("proxy router has no edge");
-      st.edge_id = *binding->edge_id;
-      store::PortFilter pf;
-      pf.network_id = std::vector<std::string>{net_id};
-      pf.device_id = std::vector<std::string>{st.router_id};
-      NSXV_ASSIGN_OR_RETURN(const auto ports, plugin_.GetPorts(*ctx, pf));
-      if (!ports.empty() && !ports.front().fixed_ips.empty()) {
-        st.internal_ip = ports.front().fixed_ips.front().ip_address;
-      }
-      NSXV_ASSIGN_OR_RETURN(const auto stats, vcns_.GetLoadBalancerStatistics(st.edge_id));
-      for (const auto& pool : stats) {
-        if (pool.name != kMetadataPoolName) continue;
-        for (const auto& m : pool.members) st.members.push_back({m.ip_address, m.status});
-      }
-      return Status::Ok();
-    };
-    Status s = run();
-    st.ok = s.ok();
-    st.error = s.message();
-    report.proxy_edges.push_back(std::move(st));
-  }
-  std::sort(report.proxy_edges.begin(), report.proxy_edges.end(), [](const auto& a, const auto& b) {
-    auto ka = store::ParseIpv4(a.ext_ip);
-    auto kb = store::ParseIpv4(b.ext_ip);
-    return (ka.ok() ? *ka : 0U) < (kb.ok() ? *kb : 0U);
-  });
-  NSXV_ASSIGN_OR_RETURN(const auto edges, RouterEdges(*ctx));
-  for (const auto& [router_id, edge_id] : edges) {
-    RouterEdgeStatus st;
-    st.router_id = router_id;
-    st.edge_id = edge_id;
-    auto lb = vcns_.GetLoadBalancer(edge_id);
-    if (!lb.ok()) {
-      st.error = lb.error().message();
-    } else if (const auto* vs = lb->FindVirtualServer(kMetadataVseName); vs == nullptr) {
-      st.error = "no metadata virtual server";
-    } else {
-      st.member_ips = SortedMemberIps(*vs);
-      st.members_match = st.member_ips == live;
-      st.ok = true;
-    }
-    report.router_edges.push_back(std::move(st));
-  }
-  return report;
-}
-
-Result<AdminReport> MetadataProxyHandler::ForEachRouterEdge(
-    const std::function<Result<bool>(const std::string& edge_id, driver::LoadBalancer& lb,
-                                     driver::LbVirtualServer& vs)>& edit) {
-  {
-    MutexLock l(&mu_);
-    if (!initialized_) {
-      return Status(StatusCode::kFailedPrecondition, "metadata proxy is not initialized");
-    }
-  }
-  NSXV_ASSIGN_OR_RETURN(auto ctx, contexts_(true));
-  NSXV_ASSIGN_OR_RETURN(const auto edges, RouterEdges(*ctx));
-  AdminReport report;
-  for (const auto& entry : edges) {
-    const std::string& router_id = entry.first;
-    const std::string& edge_id = entry.second;
-    AdminEdgeResult r;
-    r.router_id = router_id;
-    r.edge_id = edge_id;
-    auto run = [&]() -> Result<std::string> {
-      NSXV_ASSIGN_OR_RETURN(auto lock, locks_.Acquire(locking::EdgeLockName(edge_id)));
-      NSXV_ASSIGN_OR_RETURN(driver::LoadBalancer lb, vcns_.GetLoadBalancer(edge_id));
-      driver::LbVirtualServer* vs = lb.FindVirtualServer(kMetadataVseName);
-      if (vs == nullptr) return std::string("skipped");  // 2016 returned here (§4.4 #27)
-      NSXV_ASSIGN_OR_RETURN(const bool changed, edit(edge_id, lb, *vs));
-      if (!changed) return std::string("unchanged");
-      // clientSsl and every other field survive (LoadBalancer::Parse keeps them).
-      NSXV_RETURN_IF_ERROR(vcns_.PutLoadBalancer(edge_id, lb));
-      return std::string("updated");
-    };
-    auto outcome = run();
-    if (outcome.ok()) {
-      r.outcome = *outcome;
-    } else {
-      r.outcome = "failed";
-      r.error = outcome.error().message();
-    }
-    if (r.outcome == "updated") ++report.updated;
-    if (r.outcome == "unchanged") ++report.unchanged;
-    if (r.outcome == "skipped") ++report.skipped;
-    if (r.outcome == "failed") ++report.failed;
-    report.edges.push_back(std::move(r));
-  }
-  return report;
-}
-
-Result<AdminReport> MetadataProxyHandler::RedoConfig() {
-  const std::vector<std::string> live = ProxyEdgeIps();
-  const int64_t port = config_.nova_metadata_port;
-  return ForEachRouterEdge(
-      [&](const std::string&, driver::LoadBalancer&, driver::LbVirtualServer& vs) -> Result<bool> {
-        return SetMembers(vs.default_pool, live, port);
-      });
-}
-
-Result<AdminReport> MetadataProxyHandler::UpdateSecret() {
-  const std::string secret = config_.metadata_shared_secret;
-  return ForEachRouterEdge([&](const std::string& edge_id, driver::LoadBalancer&,
-                               driver::LbVirtualServer& vs) -> Result<bool> {
-    const auto before = vs.app_rules;
-    std::erase_if(vs.app_rules, [](const driver::LbAppRule& r) { return r.name == "insert-auth"; });
-    if (!secret.empty()) {
-      vs.AddAppRule(
-          {"insert-auth",
-           "reqadd X-Metadata-Provider-Signature:" + driver::HmacSha256Hex(secret, edge_id), ""});
-    }
-    return vs.app_rules != before;
-  });
 }
 
 }  // namespace nsxv::md_proxy

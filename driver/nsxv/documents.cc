@@ -410,6 +410,27 @@ Result<std::vector<std::string>> DecodeCertificateIds(std::string_view body) {
   return ids;
 }
 
+Result<std::vector<CertificateSummary>> DecodeCertificates(std::string_view body) {
+  NSXV_ASSIGN_OR_RETURN(json v, ParseJsonBody(body, "certificates"));
+  ObjectReader r(v, "certificates");
+  std::vector<CertificateSummary> out;
+  NSXV_TRY(r.Objects("certificates", false, false,
+                     [&](size_t, const json& e, const std::string& where) -> Status {
+                       ObjectReader cr(e, where);
+                       CertificateSummary c;
+                       NSXV_TRY(cr.String("objectId", &c.id));
+                       NSXV_TRY(cr.Nested("x509Certificate", false, [&](ObjectReader& x) {
+                         std::optional<std::string> cn;
+                         NSXV_TRY(x.OptString("subjectCn", &cn));
+                         c.subject_cn = cn.value_or("");
+                         return Status::Ok();
+                       }));
+                       if (!c.id.empty()) out.push_back(std::move(c));
+                       return Status::Ok();
+                     }));
+  return out;
+}
+
 std::string EncodeCertificateUpload(std::string_view pem_encoding, std::string_view private_key) {
   return Dump(json{{"pemEncoding", pem_encoding}, {"privateKey", private_key}});
 }

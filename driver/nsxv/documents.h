@@ -283,6 +283,14 @@ Result<std::string> DecodeSelfSignedCertificateId(std::string_view body);
 Result<std::string> DecodeUploadedCertificateId(std::string_view body);
 // GET .../truststore/certificate/scope/{edgeId}: the objectIds of `certificates`, in order.
 Result<std::vector<std::string>> DecodeCertificateIds(std::string_view body);
+// One entry of the truststore list of a scope: objectId and x509Certificate.subjectCn (empty
+// when absent).
+struct CertificateSummary {
+  std::string id;
+  std::string subject_cn;
+  bool operator==(const CertificateSummary&) const = default;
+};
+Result<std::vector<CertificateSummary>> DecodeCertificates(std::string_view body);
 // {"pemEncoding": ..., "privateKey": ...}.
 std::string EncodeCertificateUpload(std::string_view pem_encoding, std::string_view private_key);
 

@@ -404,6 +404,13 @@ Result<std::vector<std::string>> Vcns::ListCertificateIds(std::string_view edge_
       client_, MakeCall("GET", path, "", {}, "list_certificates"), r, DecodeCertificateIds);
 }
 
+Result<std::vector<CertificateSummary>> Vcns::ListCertificates(std::string_view edge_id) const {
+  const std::string path = "/api/2.0/services/truststore/certificate/scope/" + std::string(edge_id);
+  NSXV_ASSIGN_OR_RETURN(HttpResponse r, Get(path, "list_certificates"));
+  return DecodeAnswer<std::vector<CertificateSummary>>(
+      client_, MakeCall("GET", path, "", {}, "list_certificates"), r, DecodeCertificates);
+}
+
 Status Vcns::DeleteCertificate(std::string_view certificate_id) const {
   Status s =
       client_

@@ -118,6 +118,8 @@ class Vcns {
   // GET .../truststore/certificate/scope/{edgeId}; the objectIds of the edge's certificates (the
   // lookup a caller uses after a CSR sign or upload whose answer was lost).
   Result<std::vector<std::string>> ListCertificateIds(std::string_view edge_id) const;
+  // The same list with each certificate's subject common name.
+  Result<std::vector<CertificateSummary>> ListCertificates(std::string_view edge_id) const;
   // DELETE .../truststore/certificate/{certificateId} (idempotent write policy); a 404 counts as
   // success. A certificate an edge LB still names is refused by the manager (400).
   Status DeleteCertificate(std::string_view certificate_id) const;

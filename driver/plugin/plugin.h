@@ -158,6 +158,19 @@ Result<driver::FirewallRule> ConvertFirewallRule(const FirewallRuleSpec& spec, i
 Result<std::vector<int64_t>> ParsePortList(std::string_view text);
 // _build_lrouter_name: name[:77 - len(id)] + "-" + id.
 std::string BuildLrouterName(std::string_view router_name, std::string_view router_id);
+// The deploy options of an exclusive router's edge named `edge_name` (§1.1): appliance size,
+// external portgroup and placement (datacenter, container, resource pool, datastores, HA) and the
+// appliance credentials (only when both are set). The one place a PluginConfig becomes an
+// EdgeSpec; a caller that deploys an edge outside the plugin builds its spec here too.
+driver::EdgeSpec MakeEdgeSpec(const PluginConfig& config, const std::string& edge_name);
+// The options that deploying an edge needs (reference §5.2): external_network (the portgroup
+// of vnic 0; NSX refuses a connected vnic without one). OK, or kInvalidArgument naming the
+// missing option. Placement (datacenter_moid, resource_pool_id, datastore_id,
+// deployment_container_id) stays optional: the 2016 driver sent what was set and did not
+// require any of them.
+Status CheckEdgeDeploymentOptions(const PluginConfig& config);
+// The options that creating a network needs: vdn_scope_id (the virtual wire's transport zone).
+Status CheckNetworkOptions(const PluginConfig& config);
 // A random (version 4) UUID.
 std::string NewUuid();
 
@@ -220,7 +233,6 @@ class Plugin {
   std::optional<std::string> Tenant(store::Context& ctx,
                                     const std::optional<std::string>& requested) const;
   Status CheckVisible(store::Context& ctx, const std::optional<std::string>& owner) const;
-  driver::EdgeSpec EdgeSpecFor(const std::string& edge_name) const;
   Status RemoveEdgeByName(const std::string& edge_name) const;
 
   const driver::Vcns& vcns_;

@@ -351,6 +351,14 @@ TEST(ConfigTest, UnknownOptionsWarnWithTheClosestName) {
   EXPECT_EQ(c->warnings.size(), 5u);
 }
 
+// Issue 14 item 6: spoofguard is not implemented (docs/md-proxy.md), so setting it warns.
+TEST(ConfigTest, SpoofguardEnabledWarnsThatItHasNoEffect) {
+  TempDir dir;
+  auto c = LoadText(dir, "[nsxv]\nspoofguard_enabled = true\n");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_TRUE(HasWarning(*c, "[nsxv] spoofguard_enabled = 'true': accepted but has no effect"));
+}
+
 TEST(ConfigTest, UnusedAndDuplicateOptionsWarn) {
   TempDir dir;
   auto c = LoadText(dir,

@@ -17,6 +17,7 @@
 #include "fake_nsxv/fake_manager.h"
 #include "fake_nsxv/fault_plan.h"
 #include "fake_nsxv/in_process_transport.h"
+#include "tests/driver/md_proxy/md_proxy_fixture.h"
 #include "tests/driver/store/temp_dir.h"
 #include "tests/test_util/driver_env.h"
 
@@ -26,108 +27,6 @@ namespace {
 using nlohmann::json;
 
 using testing_util::TestMdConfig;
-
-class MdProxyTest : public testing_util::DriverEnvTest {
- public:
-  std::unique_ptr<MetadataProxyHandler> Handler(const MdProxyConfig& config) {
-    return std::make_unique<MetadataProxyHandler>(*vcns_, factory_, *plugin_, locks_, clock_,
-                                                  config);
-  }
-  InitReport MustInit(MetadataProxyHandler& h) {
-    auto r = h.Init();
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : InitReport{};
-  }
-
-  void SetFaults(const std::string& text) {
-    auto plan = fake::FaultPlan::FromJsonText(text, 1);
-    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
-    manager_->SetFaultPlan(*plan);
-  }
-  void ClearFaults() { SetFaults("[]"); }
-
-  json Dump() { return manager_->model().Dump(); }
-  uint64_t JournalMark() { return manager_->journal().total(); }
-  // "METHOD path" of the backend calls after `since`.
-  std::vector<std::pair<std::string, std::string>> CallsSince(uint64_t since) {
-    std::vector<std::pair<std::string, std::string>> out;
-    const json j = manager_->journal().ToJson(since, 1000000);
-    for (const json& e : j["entries"]) {
-      std::string path = e["path"].get<std::string>();
-      out.emplace_back(e["method"].get<std::string>(), path.substr(0, path.find('?')));
-    }
-    return out;
-  }
-
-  driver::LoadBalancer Lb(const std::string& edge_id) {
-    auto lb = vcns_->GetLoadBalancer(edge_id);
-    EXPECT_TRUE(lb.ok()) << lb.status().ToString();
-    return lb.ok() ? *lb : driver::LoadBalancer{};
-  }
-  std::vector<std::string> MdMembers(const std::string& edge_id) {
-    driver::LoadBalancer lb = Lb(edge_id);
-    std::vector<std::string> ips;
-    if (auto* vs = lb.FindVirtualServer(kMetadataVseName)) {
-      for (const auto& m : vs->default_pool.members) ips.push_back(m.ip_address);
-    }
-    return ips;
-  }
-  std::string EdgeOf(const std::string& router_id) {
-    auto b = store::GetRouterBinding(*ctx_, router_id);
-    return b.ok() && *b && (*b)->edge_id ? *(*b)->edge_id : "";
-  }
-  std::string ProxyEdge(const std::string& ext_ip) {
-    auto row = store::GetNsxvInternalEdge(*ctx_, ext_ip);
-    if (!row.ok() || !*row || !(*row)->router_id) return "";
-    return EdgeOf(*(*row)->router_id);
-  }
-  plugin::Router NewRouter(MetadataProxyHandler& h, const std::string& name) {
-    plugin::RouterSpec spec;
-    spec.name = name;
-    auto r = h.CreateRouterWithMetadata(*ctx_, spec);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : plugin::Router{};
-  }
-  std::string MakeCert(const std::string& edge_id) {
-    auto csr = vcns_->CreateCsr(edge_id);
-    EXPECT_TRUE(csr.ok()) << csr.status().ToString();
-    auto cert = vcns_->SelfSignCsr(csr.ok() ? *csr : "");
-    EXPECT_TRUE(cert.ok()) << cert.status().ToString();
-    return cert.ok() ? *cert : "";
-  }
-  int64_t Count(const std::string& sql) {
-    auto db = ctx_->db();
-    auto stmt = (*db)->Prepare(sql);
-    EXPECT_TRUE(stmt.ok());
-    EXPECT_TRUE(stmt->Step().ok());
-    return stmt->Int(0);
-  }
-
-  // Invariants after any run: every backend edge is bound to a router; every md port belongs to
-  // an existing router; at most one certificate per edge; every proxy row has an edge.
-  void ExpectInvariants() {
-    const json dump = Dump();
-    std::set<std::string> bound;
-    auto bindings = store::GetRouterBindings(*ctx_);
-    ASSERT_TRUE(bindings.ok());
-    for (const auto& b : *bindings) {
-      if (b.edge_id) bound.insert(*b.edge_id);
-    }
-    for (const json& e : dump["edges"]) {
-      EXPECT_TRUE(bound.count(e["id"].get<std::string>())) << "orphan edge " << e["id"];
-    }
-    EXPECT_EQ(Count("SELECT COUNT(*) FROM ports WHERE device_id NOT IN (SELECT id FROM routers)"),
-              0)
-        << "orphan port";
-    std::map<std::string, int> certs;
-    for (const json& c : dump["certificates"]) ++certs[c["scope"].get<std::string>()];
-    for (const auto& [edge, n] : certs) EXPECT_LE(n, 1) << "certificates leaked on " << edge;
-    EXPECT_EQ(Count("SELECT COUNT(*) FROM nsxv_internal_edges WHERE router_id NOT IN "
-                    "(SELECT router_id FROM nsxv_router_bindings)"),
-              0)
-        << "proxy row without router";
-  }
-};
 
 // ---- configuration (M1, M3, bad input) ----
 
@@ -336,7 +235,9 @@ TEST_F(MdProxyTest, M19Fix9ReaddressKeepsRowUntilApplied) {
   EXPECT_FALSE(failed.complete());
   EXPECT_EQ(failed.failed_ext_ips(), (std::vector<std::string>{"10.10.0.7"}));
   EXPECT_EQ(ProxyEdge("10.10.0.6"), edge6) << "the edge was forgotten";
-  EXPECT_EQ(failed.live_proxy_ips.size(), 1U);
+  // Still configured at its old address: an unverified member (issue 14 item 1).
+  EXPECT_EQ(failed.unverified_ext_ips(), (std::vector<std::string>{"10.10.0.7"}));
+  EXPECT_EQ(failed.live_proxy_ips, first.live_proxy_ips);
   ClearFaults();
   const InitReport r = MustInit(*Handler(c));
   EXPECT_TRUE(r.complete());
@@ -350,12 +251,17 @@ TEST_F(MdProxyTest, M19Fix9ReaddressKeepsRowUntilApplied) {
 
 TEST_F(MdProxyTest, Fix3Fix13FailedProxyEdgeIsReportedSkippedAndNeverANullMember) {
   const InitReport first = MustInit(*Handler(TestMdConfig()));
-  SetFaults(R"([{"method": "GET", "path": "/api/4.0/edges/)" + first.proxy_edges[0].edge_id +
-            R"(/routing/config/static", "fault": {"kind": "http_error", "status": 500}}])");
-  auto h = Handler(TestMdConfig());
+  // A proxy edge that is not running cannot take the new Nova list: it is broken, not a member.
+  // (A transient error keeps an edge a member: md_proxy_issue14_test.cc.)
+  ASSERT_TRUE(manager_->model().SetPowered(first.proxy_edges[0].edge_id, false).ok());
+  MdProxyConfig changed = TestMdConfig();
+  changed.nova_metadata_ips = {"10.0.0.21"};
+  auto h = Handler(changed);
   const InitReport r = MustInit(*h);
   EXPECT_EQ(r.failed_ext_ips(), (std::vector<std::string>{"10.10.0.5"}));
-  EXPECT_FALSE(r.proxy_edges[0].error.empty());
+  EXPECT_FALSE(r.proxy_edges[0].unverified);
+  EXPECT_NE(r.proxy_edges[0].error.find("not running"), std::string::npos)
+      << r.proxy_edges[0].error;
   EXPECT_EQ(r.live_proxy_ips, (std::vector<std::string>{first.proxy_edges[1].internal_ip}));
   const plugin::Router router = NewRouter(*h, "r1");
   EXPECT_EQ(MdMembers(EdgeOf(router.id)), r.live_proxy_ips);
