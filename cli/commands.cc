@@ -28,7 +28,10 @@ struct Prepared {
   std::optional<md_proxy::InitReport> init;
 };
 
-std::optional<CommandError> Prepare(Session& s, Prepared* p, bool handler, bool read_only) {
+// Loads the configuration, connects and opens the store; with `handler`, makes the metadata
+// handler and (unless `run_init` is false) runs its Init.
+std::optional<CommandError> Prepare(Session& s, Prepared* p, bool handler, bool read_only,
+                                    bool run_init = true) {
   config::Config config;
   if (auto e = s.LoadConfig(&config)) return e;
   p->runtime = std::make_unique<Runtime>(std::move(config));
@@ -39,6 +42,7 @@ std::optional<CommandError> Prepare(Session& s, Prepared* p, bool handler, bool 
   if (auto e = p->runtime->OpenStore()) return e;
   if (!handler) return std::nullopt;
   if (auto e = p->runtime->MakeHandler(read_only)) return e;
+  if (!run_init) return std::nullopt;
   auto init = p->runtime->handler().Init();
   if (!init.ok()) {
     return CommandError{kExitFailed, "metadata init failed: " + init.error().message()};
@@ -90,6 +94,8 @@ int RunAdmin(Session& s, bool secret) {
   if (report->failed > 0) {
     return s.Fail({kExitFailed, std::to_string(report->failed) + " router edge(s) failed"});
   }
+  // Written from an incomplete pool: the operator must see which proxy edges were not verified.
+  if (Status pool = handler.PoolStatus(); !pool.ok()) return s.Fail({kExitFailed, pool.message()});
   return kExitOk;
 }
 
@@ -214,6 +220,9 @@ int RunRouterCreate(Session& s, const RouterOptions& o) {
               OrDash(edge_id)});
     t.Print(s.out);
   }
+  if (Status pool = p.runtime->handler().PoolStatus(); !pool.ok()) {
+    return s.Fail({kExitFailed, "router create " + o.name + ": created, but " + pool.message()});
+  }
   return kExitOk;
 }
 
@@ -246,8 +255,14 @@ int RunRouterDelete(Session& s, const RouterOptions& o) {
   }
   auto edge = p.runtime->plugin().GetRouterEdge(admin, router.id);
   const std::string edge_id = edge.ok() ? *edge : "";
-  if (Status st = p.runtime->handler().DeleteRouterWithMetadata(admin, router.id); !st.ok()) {
+  std::vector<std::string> warnings;
+  if (Status st = p.runtime->handler().DeleteRouterWithMetadata(admin, router.id, &warnings);
+      !st.ok()) {
     return s.Fail({kExitFailed, "router delete " + o.name + ": " + st.message()});
+  }
+  for (const std::string& w : warnings) {
+    s.warnings.push_back(w);
+    s.err << "nsxv-md: warning: " << w << "\n";
   }
   s.result = {{"router", RouterJson(router, edge_id, "", "router")}, {"deleted", true}};
   if (!s.json) {
@@ -310,7 +325,10 @@ int RunRouterList(Session& s) {
 
 int RunStatus(Session& s) {
   Prepared p;
-  if (auto e = Prepare(s, &p, /*handler=*/true, /*read_only=*/true)) return s.Fail(*e);
+  // Status reads only: no Init (which could write, or fail on drift that status must report).
+  if (auto e = Prepare(s, &p, /*handler=*/true, /*read_only=*/true, /*run_init=*/false)) {
+    return s.Fail(*e);
+  }
   auto report = p.runtime->handler().GetStatus();
   if (!report.ok()) return s.Fail({kExitFailed, "status: " + report.error().message()});
   int problems = 0;

@@ -108,6 +108,13 @@ std::optional<CommandError> Runtime::CheckMetadataConfig() const {
     return CommandError{2, "metadata proxy is not configured: " + md.DisabledReason()};
   }
   if (Status s = md.Validate(); !s.ok()) return CommandError{2, "[nsxv] " + s.message()};
+  // What the metadata operations deploy (proxy edges, the internal network) is checked before
+  // any backend write.
+  const plugin::PluginConfig placement = config::ToPluginConfig(config_);
+  for (const Status& s :
+       {plugin::CheckEdgeDeploymentOptions(placement), plugin::CheckNetworkOptions(placement)}) {
+    if (!s.ok()) return CommandError{2, s.message()};
+  }
   return std::nullopt;
 }
 

@@ -50,9 +50,8 @@ struct RunOptions {
   std::string work_dir;        // empty: a fresh temporary directory, removed afterwards
   bool keep_work_dir = false;
   // Every invariant check (steps, after the steps, liveness rounds) also runs the metadata-path
-  // oracle (invariant "metadata-path", docs/metadata-path.md). Off by default until the driver
-  // writes the router-edge metadata firewall rules.
-  bool metadata_path = false;
+  // oracle (invariant "metadata-path", docs/metadata-path.md).
+  bool metadata_path = true;
 };
 
 struct ExpectationVerdict {

@@ -28,6 +28,7 @@ ProxyEdgeReport MetadataProxyHandler::ValidateProxyEdge(const std::string& ext_i
   ProxyEdgeReport report;
   report.ext_ip = ext_ip;
   report.action = ProxyEdgeAction::kValidated;
+  bool red = false;
   auto run = [&]() -> Status {
     NSXV_ASSIGN_OR_RETURN(auto ctx, contexts_(true));  // this task's own Context
     NSXV_ASSIGN_OR_RETURN(const auto row, store::GetNsxvInternalEdge(*ctx, ext_ip));
@@ -38,10 +39,23 @@ ProxyEdgeReport MetadataProxyHandler::ValidateProxyEdge(const std::string& ext_i
       return NotFound("proxy router " + report.router_id + " has no edge");
     }
     report.edge_id = *binding->edge_id;
-    return CheckProxyEdge(*ctx, ext_ip, report.router_id, report.edge_id, report);
+    NSXV_RETURN_IF_ERROR(CheckProxyEdge(*ctx, ext_ip, report.router_id, report.edge_id, report));
+    // The manager answers configuration reads from its database even when no appliance of the
+    // edge serves (edgeStatus RED): the edge's health decides whether it forwards metadata.
+    NSXV_ASSIGN_OR_RETURN(const driver::EdgeStatusInfo health, vcns_.GetEdgeStatus(report.edge_id));
+    if (health.health == driver::EdgeHealth::kError) {
+      red = true;
+      return Status(StatusCode::kUnavailable, "proxy edge " + report.edge_id + " is " +
+                                                  health.edge_status + ": no appliance serves");
+    }
+    return Status::Ok();
   };
   Status s = run();
-  if (!s.ok() && ProxyEdgeGone(s, report.edge_id)) return ReplaceProxyEdge(ext_ip, ext_ip, report);
+  // A deleted proxy edge, or (on the initializer) one without a serving appliance, is replaced.
+  if (!s.ok() && (ProxyEdgeGone(s, report.edge_id) || (red && config_.metadata_initializer))) {
+    report.error = s.message();
+    return ReplaceProxyEdge(ext_ip, ext_ip, report);
+  }
   Classify(s, report);
   return report;
 }
@@ -63,7 +77,7 @@ bool MetadataProxyHandler::ProxyEdgeBroken(const Status& failure,
   if (edge_id.empty()) return true;
   auto status = vcns_.GetEdgeStatus(edge_id);
   if (!status.ok()) return status.error().code() == StatusCode::kNotFound;
-  return !status->running || status->health == driver::EdgeHealth::kDown;
+  return !status->running || status->health != driver::EdgeHealth::kActive;
 }
 
 bool MetadataProxyHandler::ProxyEdgeGone(const Status& failure, const std::string& edge_id) const {
@@ -78,8 +92,8 @@ ProxyEdgeReport MetadataProxyHandler::ReplaceProxyEdge(const std::string& db_ip,
                                                        const ProxyEdgeReport& old) const {
   // The proxy edge was deleted behind the driver's back: its router and rows go, and a new proxy
   // edge is made for the address (2016 left the pool without it until an operator intervened).
-  spdlog::warn("md_proxy op=replace_proxy_edge ext_ip={} edge={} router={} reason=missing", ext_ip,
-               old.edge_id, old.router_id);
+  spdlog::warn("md_proxy op=replace_proxy_edge ext_ip={} edge={} router={} reason={}", ext_ip,
+               old.edge_id, old.router_id, old.error.empty() ? "missing" : old.error);
   auto ctx = contexts_(true);
   if (!ctx.ok()) {
     ProxyEdgeReport failed = old;

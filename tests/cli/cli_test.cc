@@ -215,7 +215,9 @@ TEST(CliDemoTest, DemoJsonDocument) {
   EXPECT_EQ(r.at("check").at("violations").size(), 0u);
   EXPECT_GT(r.at("check").at("checks").get<int>(), 0);
   EXPECT_EQ(r.at("check").at("passed"), r.at("check").at("checks"));
-  EXPECT_EQ(r.at("steps").size(), 4u);
+  EXPECT_EQ(r.at("steps").size(), 5u);
+  EXPECT_EQ(r.at("steps").at(4).at("step"), "metadata path");
+  EXPECT_EQ(r.at("steps").at(4).at("result"), "4/4 routers proven");
   for (const json& step : r.at("steps")) {
     EXPECT_TRUE(step.at("ok").get<bool>()) << step.dump();
     EXPECT_TRUE(step.at("seconds").is_number());
@@ -364,9 +366,12 @@ TEST_F(CliTest, CheckFindsAnEdgeDeletedBehindTheDriversBack) {
 TEST_F(CliTest, StatusIsReadOnlyAndReportsDrift) {
   ASSERT_EQ(Cli({"init"}).code, 0);
   // A different default gateway in the configuration is drift: status must not repair it.
+  const json before = manager_->model().Dump();
   Outcome o = Cli({"--set", "nsxv.mgt_net_default_gateway=10.10.0.254", "status"});
-  EXPECT_EQ(o.code, 1);
-  EXPECT_NE(o.err.find("metadata init failed"), std::string::npos) << o.err;
+  EXPECT_EQ(o.code, 1);  // the drift is a problem it describes, per proxy edge
+  EXPECT_NE(o.out.find("10.10.0.254"), std::string::npos) << o.out;
+  EXPECT_EQ(o.err.find("metadata init"), std::string::npos) << o.err;  // no Init ran
+  EXPECT_EQ(manager_->model().Dump(), before);                         // nothing written
   EXPECT_EQ(Cli({"check"}).code, 0);  // unchanged backend still matches the file's config
 }
 

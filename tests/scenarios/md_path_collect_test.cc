@@ -59,7 +59,19 @@ class MdPathCollectTest : public testing_util::DriverEnvTest {
     }
   }
 
-  // PUTs the §1.14 router rules on every router edge (what the firewall fix will do).
+  // Replaces every router edge's firewall with an empty one (defaultPolicy deny).
+  void StripRouterFirewalls() {
+    for (const auto& edge : router_edges_) {
+      driver::ApiCall call;
+      call.method = "PUT";
+      call.path = "/api/4.0/edges/" + edge + "/firewall/config";
+      call.body = R"({"featureType": "firewall_4.0"})";
+      ASSERT_TRUE(client_->Call(call).ok());
+    }
+  }
+
+  // Replaces every router edge's firewall with the §1.14 rules written out by hand, so the
+  // oracle is also shown to prove routers whose rules the driver's encoder did not write.
   void PutRouterFirewallRules() {
     for (const auto& edge : router_edges_) {
       driver::ApiCall call;
@@ -81,22 +93,30 @@ class MdPathCollectTest : public testing_util::DriverEnvTest {
 
 std::string Text(const MdPathReport& r) { return "\n" + RenderMdPathText(r); }
 
-TEST_F(MdPathCollectTest, TodaysRouterEdgesFailAtTheirFirewallWithGetsOnly) {
+TEST_F(MdPathCollectTest, DriverConfiguredRoutersAreProvenWithGetsOnly) {
   Build();
   RequestRecorder recorder(*transport_);
   driver::ApiClient observer(recorder, clock_, client_->options());
   auto report = Trace(observer);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   ASSERT_EQ(report->routers.size(), 2U);
+  EXPECT_EQ(report->proven(), 2) << Text(*report);
+  std::set<std::string> methods;
+  for (const auto& req : recorder.Since(0)) methods.insert(req.method);
+  EXPECT_EQ(methods, std::set<std::string>{"GET"});
+}
+
+TEST_F(MdPathCollectTest, RouterEdgeWithoutTheMetadataRulesFailsAtItsFirewall) {
+  Build();
+  StripRouterFirewalls();
+  auto report = Trace(*client_);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->proven(), 0) << Text(*report);
   for (const auto& r : report->routers) {
     EXPECT_THAT(r.metadata.reason, HasSubstr(r.edge_id + " firewall: no rule matches tenant VMs"))
         << Text(*report);
     EXPECT_THAT(r.metadata.reason, HasSubstr("defaultPolicy deny"));
   }
-  std::set<std::string> methods;
-  for (const auto& req : recorder.Since(0)) methods.insert(req.method);
-  EXPECT_EQ(methods, std::set<std::string>{"GET"});
 }
 
 TEST_F(MdPathCollectTest, RouterFirewallRulesMakeEveryRouterProven) {
@@ -175,25 +195,28 @@ TEST_F(MdPathCollectTest, OverHttpsTheHopTableIsTheSame) {
   EXPECT_THAT(RenderMdPathText(*over_https), HasSubstr("2/2 routers proven"));
 }
 
-TEST_F(MdPathCollectTest, InvariantIsOffByDefaultAndNamesEachUnprovenRouterWhenOn) {
+TEST_F(MdPathCollectTest, InvariantRunsWithAClientAndNamesEachUnprovenRouter) {
   Build();
   auto off = CheckInvariants(*ctx_, *vcns_, md_);
   ASSERT_TRUE(off.ok()) << off.status().ToString();
   EXPECT_EQ(off->metadata_paths, 0);
   CheckOptions on;
   on.metadata_path_client = client_.get();
-  auto today = CheckInvariants(*ctx_, *vcns_, md_, on);
-  ASSERT_TRUE(today.ok()) << today.status().ToString();
-  EXPECT_EQ(today->metadata_paths, 2);
-  EXPECT_EQ(today->metadata_paths_proven, 0);
+  auto healthy = CheckInvariants(*ctx_, *vcns_, md_, on);
+  ASSERT_TRUE(healthy.ok()) << healthy.status().ToString();
+  EXPECT_EQ(healthy->metadata_paths, 2);
+  EXPECT_EQ(healthy->metadata_paths_proven, 2);
+  StripRouterFirewalls();
+  auto broken = CheckInvariants(*ctx_, *vcns_, md_, on);
+  ASSERT_TRUE(broken.ok()) << broken.status().ToString();
+  EXPECT_EQ(broken->metadata_paths_proven, 0);
   int md_violations = 0;
-  for (const auto& v : today->violations) {
+  for (const auto& v : broken->violations) {
     if (v.invariant != "metadata-path") continue;
     ++md_violations;
     EXPECT_THAT(v.detail, HasSubstr("firewall: no rule matches tenant VMs"));
   }
   EXPECT_EQ(md_violations, 2);
-  EXPECT_EQ(today->violations.size(), 2U) << "only the oracle objects to today's state";
 
   PutRouterFirewallRules();
   auto fixed = CheckInvariants(*ctx_, *vcns_, md_, on);

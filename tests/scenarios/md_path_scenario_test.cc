@@ -1,7 +1,6 @@
 // Tests of the scenario format's metadata-path parts: `nova.shared_secret` and the step
-// `metadata_request` (parser, round trip, runner). The runner cases use today's driver, which
-// writes no metadata firewall rules to router edges: a VM's request is "unreachable" (default
-// deny on the router edge), which is what the oracle must report (docs/metadata-path.md).
+// `metadata_request` (parser, round trip, runner). A router edge whose firewall lost the
+// metadata rules (backend step) is "unreachable": default deny (docs/metadata-path.md).
 #include <string>
 
 #include <gmock/gmock.h>
@@ -77,11 +76,11 @@ TEST(MdPathScenarioParser, BadDocumentsNameTheirCause) {
   }
 }
 
-TEST(MdPathScenarioRunner, TodaysRouterIsUnreachableAndTheStepSaysWhy) {
+TEST(MdPathScenarioRunner, ConfiguredRouterAnswers200AndAWrongExpectationSaysWhy) {
   auto sc = ParseScenario(WithSteps(R"({"op": "metadata_request", "router": "r-001",
-                                         "expect": {"status": "unreachable"}},
+                                         "expect": {"status": 200}},
                                         {"op": "metadata_request", "router": "r-001",
-                                         "expect": {"status": 200}})"),
+                                         "expect": {"status": 403}})"),
                           "t.json");
   ASSERT_TRUE(sc.ok()) << sc.error().message();
   auto report = RunScenario(*sc, RunOptions{});
@@ -91,28 +90,24 @@ TEST(MdPathScenarioRunner, TodaysRouterIsUnreachableAndTheStepSaysWhy) {
   ASSERT_FALSE(report->steps[3].ok());
   std::string details;
   for (const auto& v : report->steps[3].verdicts) details += v.what + ": " + v.detail + "\n";
-  EXPECT_THAT(details, HasSubstr("status: got unreachable"));
-  EXPECT_THAT(details, HasSubstr("firewall: no rule matches tenant VMs"));
-  EXPECT_THAT(details, HasSubstr("expected 200"));
+  EXPECT_THAT(details, HasSubstr("status: got 200"));
+  EXPECT_THAT(details, HasSubstr("expected 403"));
 }
 
-TEST(MdPathScenarioRunner, MetadataPathInvariantIsOffByDefaultAndFailsTodayWhenOn) {
+TEST(MdPathScenarioRunner, MetadataPathInvariantIsOnByDefaultAndCanBeTurnedOff) {
   auto sc = ParseScenario(WithSteps(R"({"op": "check", "expect": {"violations": 0}})"), "t.json");
   ASSERT_TRUE(sc.ok()) << sc.error().message();
-  auto off = RunScenario(*sc, RunOptions{});
-  ASSERT_TRUE(off.ok());
-  EXPECT_TRUE(off->passed());
-  RunOptions on;
-  on.metadata_path = true;
-  auto today = RunScenario(*sc, on);
-  ASSERT_TRUE(today.ok());
-  EXPECT_FALSE(today->passed());
-  bool named = false;
-  for (const auto& v : today->final_check.violations) {
-    named = named || (v.invariant == "metadata-path" &&
-                      v.detail.find("defaultPolicy deny") != std::string::npos);
-  }
-  EXPECT_TRUE(named);
+  EXPECT_TRUE(RunOptions{}.metadata_path);
+  auto on = RunScenario(*sc, RunOptions{});
+  ASSERT_TRUE(on.ok());
+  EXPECT_TRUE(on->passed());
+  EXPECT_GT(on->final_check.metadata_paths, 0);
+  EXPECT_EQ(on->final_check.metadata_paths_proven, on->final_check.metadata_paths);
+  RunOptions off;
+  off.metadata_path = false;
+  auto without = RunScenario(*sc, off);
+  ASSERT_TRUE(without.ok());
+  EXPECT_EQ(without->final_check.metadata_paths, 0);
 }
 
 }  // namespace

@@ -174,7 +174,11 @@ TEST(ScenarioRunner, RealManagerRunPrefixesNamesAndRemovesEverythingItCreated) {
   real.nsxv.mgt_net_moid = "dvportgroup-mgmt";
   real.nsxv.mgt_net_proxy_ips = {"10.10.0.11"};
   real.nsxv.mgt_net_proxy_netmask = "255.255.255.0";
+  real.nsxv.mgt_net_default_gateway = "10.10.0.1";  // Nova is off the management subnet
   real.nsxv.nova_metadata_ips = {"10.20.0.5"};
+  // Without a shared secret Nova checks no signature and a tenant can claim another router's
+  // provider id: the metadata-path oracle refutes that (no-spoofed-provider).
+  real.nsxv.metadata_shared_secret = "ci-secret";
   real.nsxv.vdn_scope_id = "vdnscope-1";
   real.nsxv.datacenter_moid = "datacenter-2";
   real.nsxv.resource_pool_id = "domain-c7";
