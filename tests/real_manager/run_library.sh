@@ -18,16 +18,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
+runs=0
 start_fake() {
-  "$fake" --listen 127.0.0.1:0 --user ops --password stand-in -q >"$work/fake.out" 2>&1 &
+  # A file of its own per start: the shell may read before the child has truncated a reused one.
+  runs=$((runs + 1))
+  local log="$work/fake.$runs.out"
+  "$fake" --listen 127.0.0.1:0 --user ops --password stand-in -q >"$log" 2>&1 &
   fake_pid=$!
   url=""
   for _ in $(seq 1 100); do
-    url=$(sed -n 's/^listening on //p' "$work/fake.out" | head -n 1)
+    url=$(sed -n 's/^listening on //p' "$log" | head -n 1)
     [[ -n $url ]] && break
     sleep 0.1
   done
-  [[ -n $url ]] || { echo "fake-nsxv did not start:"; cat "$work/fake.out"; exit 1; }
+  [[ -n $url ]] || { echo "fake-nsxv did not start:"; cat "$log"; exit 1; }
 }
 
 stop_fake() {
