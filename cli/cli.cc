@@ -65,6 +65,7 @@ void PrintJson(Session& s, int code) {
                         {"warnings", s.warnings},
                         {"result", s.result},
                         {"error", s.error.empty() ? nlohmann::json() : nlohmann::json(s.error)}};
+  if (!s.manager.is_null()) doc["manager"] = s.manager;
   s.out << doc.dump(2) << "\n";
 }
 

@@ -39,6 +39,8 @@ std::optional<CommandError> Prepare(Session& s, Prepared* p, bool handler, bool 
     if (auto e = p->runtime->CheckMetadataConfig()) return e;
   }
   if (auto e = p->runtime->Connect()) return e;
+  s.manager = {{"version", p->runtime->manager_version()}};
+  if (!p->runtime->version_note().empty()) s.manager["note"] = p->runtime->version_note();
   if (auto e = p->runtime->OpenStore()) return e;
   if (!handler) return std::nullopt;
   if (auto e = p->runtime->MakeHandler(read_only)) return e;

@@ -28,6 +28,8 @@ struct Session {
   config::LoadOptions load;
   std::string command;  // "init", "router create", ...
   nlohmann::json result = nlohmann::json::object();
+  // The manager the command reached: {"version", "note"?} (null when it reached none).
+  nlohmann::json manager;
   std::vector<std::string> warnings;
   std::string error;
 

@@ -2,6 +2,9 @@
 
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
 #include "driver/config/mapping.h"
 #include "driver/transport/beast_transport.h"
 
@@ -78,7 +81,38 @@ std::optional<CommandError> Runtime::Connect(const std::string& extra_ca_pem) {
   if (!answer.ok()) {
     return CommandError{1, DescribeConnectError(answer.error(), *o.manager_uri, o.user)};
   }
+  ProbeVersion(probe.timeout);
   return std::nullopt;
+}
+
+void Runtime::ProbeVersion(Duration timeout) {
+  // GET /api/2.0/services/vsmconfig is the call upstream's start-up reads the version from
+  // (vcns.py:856-861); it is in no published spec, so a manager without it is still usable.
+  driver::ApiCall call;
+  call.method = "GET";
+  call.path = "/api/2.0/services/vsmconfig";
+  call.timeout = timeout;
+  call.op = "probe_version";
+  auto answer = client_->CallOnce(call);
+  if (!answer.ok()) {
+    manager_version_.clear();
+    version_note_ = "the manager does not answer GET /api/2.0/services/vsmconfig (" +
+                    answer.error().message() + "); version unknown";
+  } else {
+    const nlohmann::json doc = nlohmann::json::parse(answer->body, nullptr, false);
+    if (doc.is_object() && doc.contains("version") && doc["version"].is_string()) {
+      manager_version_ = doc["version"].get<std::string>();
+      version_note_.clear();
+    } else {
+      version_note_ = "GET /api/2.0/services/vsmconfig has no version string; version unknown";
+    }
+  }
+  if (manager_version_.empty()) {
+    spdlog::info("nsx_manager url={} version=unknown note=\"{}\"", *config_.nsxv.manager_uri,
+                 version_note_);
+  } else {
+    spdlog::info("nsx_manager url={} version={}", *config_.nsxv.manager_uri, manager_version_);
+  }
 }
 
 std::optional<CommandError> Runtime::OpenStore() {

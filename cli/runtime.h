@@ -44,6 +44,7 @@ class Runtime {
   // bounded deadline). Exit 2 for a missing manager_uri or unusable ca_file; exit 1, with the
   // cause and the URL, when the manager is unreachable, untrusted or rejects the credentials.
   // `extra_ca_pem`: trusted in addition to ca_file (the embedded fake's certificate).
+  // Then reads the manager version (ProbeVersion); a manager without that call still connects.
   std::optional<CommandError> Connect(const std::string& extra_ca_pem = "");
   // Creates the database directory, opens (and migrates) the database on this thread, builds
   // the lock provider and the plugin. REQUIRES: Connect() succeeded.
@@ -57,6 +58,11 @@ class Runtime {
   std::optional<CommandError> MakeHandler(bool read_only);
 
   const config::Config& config() const { return config_; }
+  // The manager's version from the probe (GET /api/2.0/services/vsmconfig, which upstream's
+  // start-up reads); empty when the manager does not serve that undocumented call, and then
+  // version_note() says why. Valid after Connect() succeeded.
+  const std::string& manager_version() const { return manager_version_; }
+  const std::string& version_note() const { return version_note_; }
   const driver::Vcns& vcns() const { return *vcns_; }
   const driver::ApiClient& client() const { return *client_; }
   plugin::Plugin& plugin() { return *plugin_; }
@@ -68,7 +74,12 @@ class Runtime {
   uint64_t requests_sent() const { return client_ ? client_->requests_sent() : 0; }
 
  private:
+  // After the edge probe: reads the version (one attempt, `timeout`); never fails Connect().
+  void ProbeVersion(Duration timeout);
+
   config::Config config_;
+  std::string manager_version_;
+  std::string version_note_;
   std::unique_ptr<Transport> transport_;
   std::unique_ptr<driver::ApiClient> client_;
   std::unique_ptr<driver::Vcns> vcns_;

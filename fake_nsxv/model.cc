@@ -59,9 +59,9 @@ std::string EffectiveStatus(const EdgeData& edge, const GlobalData& global) {
 json JobJson(const Job& job, TimePoint now) {
   std::string status = job.status;
   if (status == "RUNNING" && now < job.start) status = "QUEUED";
-  const std::string message = job.kind == JobKind::kDeploy
-                                  ? "Deploying edge " + job.edge_id
-                                  : "Updating configuration of edge " + job.edge_id;
+  std::string message = "Updating configuration of edge " + job.edge_id;
+  if (job.kind == JobKind::kDeploy) message = "Deploying edge " + job.edge_id;
+  if (job.kind == JobKind::kDelete) message = "Deleting edge " + job.edge_id;
   return {{"jobId", MakeId("jobdata", job.num)},
           {"edgeId", job.edge_id},
           {"status", status},
@@ -96,7 +96,7 @@ bool RetireJobs(EdgeState* e, TimePoint now, GlobalState* g) REQUIRES(e->mu) {
       still_running.push_back(num);
       continue;
     }
-    job.status = job.fail ? "FAILED" : "COMPLETED";
+    job.status = job.fail ? "FAILED" : "SUCCESS";
     if (job.fail && job.kind == JobKind::kDeploy) remove = true;
   }
   e->data.running_jobs = std::move(still_running);
@@ -218,7 +218,7 @@ void Finish(EdgeState* e, const Env& env, TimePoint start, Call* call) REQUIRES(
   ++e->data.version;
   const Duration duration = ScaleDuration(env.options.config_duration, env.scale);
   TimePoint end = start;
-  if (duration.count() > 0) {
+  if (duration.count() > 0 || call->async) {
     end = start + duration;
     MutexLock lock(&env.global->mu);
     GlobalData& g = env.global->data;
@@ -230,8 +230,9 @@ void Finish(EdgeState* e, const Env& env, TimePoint start, Call* call) REQUIRES(
     job.finish = end;
     g.jobs[job.num] = job;
     e->data.running_jobs.push_back(job.num);
+    if (call->async) call->job_id = MakeId("jobdata", job.num);
   }
-  call->delay = end - env.now;
+  call->delay = call->async ? Duration(0) : end - env.now;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -427,7 +428,8 @@ Status Model::ListEdges(int start_index, int page_size, json* out) {
   return Status::Ok();
 }
 
-Status Model::DeleteEdge(std::string_view edge_id) {
+Status Model::DeleteEdge(std::string_view edge_id, Call* call) {
+  const TimePoint now = clock_.Now();
   WriterLock reg(&registry_mu_);
   SweepRemoved();
   NSXV_ASSIGN_OR_RETURN(EdgeState * e, FindEdge(edge_id));
@@ -437,6 +439,19 @@ Status Model::DeleteEdge(std::string_view edge_id) {
     e->removed = true;
     MutexLock global_lock(&global_->mu);
     RemoveScope(&global_->data, e->id, e->data.name);
+    if (call != nullptr && call->async) {
+      // The delete is done at once; its job is recorded finished so that it can be read.
+      GlobalData& g = global_->data;
+      Job job;
+      job.num = ++g.job_counter;
+      job.edge_id = e->id;
+      job.kind = JobKind::kDelete;
+      job.start = now;
+      job.finish = now;
+      job.status = "SUCCESS";
+      g.jobs[job.num] = job;
+      call->job_id = MakeId("jobdata", job.num);
+    }
   }
   edges_.erase(e->num);
   return Status::Ok();
@@ -446,6 +461,9 @@ Status Model::GetEdgeStatus(std::string_view edge_id, json* out) {
   EdgeAccess edge(this, edge_id);
   NSXV_RETURN_IF_ERROR(edge.status());
   MutexLock global_lock(&global_->mu);
+  if (!edge.state->data.powered && !IsDeploying(edge.state->data, global_->data)) {
+    return BadRequest(nsx_code::kEdgeNotRunning, "Edge " + edge.state->id + " is not running.");
+  }
   const std::string status = EffectiveStatus(edge.state->data, global_->data);
   *out = {{"edgeStatus", status},
           {"systemStatus", edge.state->data.powered ? "good" : "not running"},

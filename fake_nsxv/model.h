@@ -13,6 +13,9 @@
 // Time: durations in ModelOptions are virtual; clock time is duration x time_scale. Jobs
 // complete lazily: a call that touches an edge first retires the jobs whose finish time has
 // passed (an async deploy job that completes turns the edge GREEN; one that fails removes it).
+// Job statuses are the spec's (nsxraml 6.4 lines 24174-24175): QUEUED (waiting behind another
+// job of the edge), RUNNING, then SUCCESS or FAILED. ROLLBACK is never reported: a failed
+// change in this model is not undone.
 //
 // Thread-safety: all public methods are thread-safe. Locks are always taken in this order, and
 // a lock is never acquired while a later one in the order is held:
@@ -61,8 +64,13 @@ struct ModelOptions {
 struct Call {
   // In: fault kind job_failure. The job this call starts fails (see each method).
   bool fail_job = false;
+  // In: `?async=true` (nsxraml 6.4 lines 24163-24176): the change always runs as a job, the
+  // answer is not held back (the job is QUEUED behind a busy edge instead) and job_id is set.
+  bool async = false;
   // Out: clock time the answer is held back (sync deploy, or a busy edge under kSerialize).
   Duration delay{0};
+  // Out: with async, the id (`jobdata-<n>`) of the job the call started.
+  std::string job_id;
 };
 
 struct DeployResult {
@@ -113,7 +121,10 @@ class Model {
   Status GetEdge(std::string_view edge_id, nlohmann::json* out) EXCLUDES(registry_mu_);
   // `page_size` <= 0 means options().page_size.
   Status ListEdges(int start_index, int page_size, nlohmann::json* out) EXCLUDES(registry_mu_);
-  Status DeleteEdge(std::string_view edge_id) EXCLUDES(registry_mu_);
+  // With call->async, a finished delete job (SUCCESS) is recorded and call->job_id names it.
+  Status DeleteEdge(std::string_view edge_id, Call* call = nullptr) EXCLUDES(registry_mu_);
+  // 400/kEdgeNotRunning (10013) for a powered-off edge that is not deploying (upstream's
+  // edge_appliance_driver maps that answer to DOWN); GREY while a deploy job runs.
   Status GetEdgeStatus(std::string_view edge_id, nlohmann::json* out) EXCLUDES(registry_mu_);
   Status GetEdgeJobs(std::string_view edge_id, nlohmann::json* out) EXCLUDES(registry_mu_);
   Status GetJob(std::string_view job_id, nlohmann::json* out) EXCLUDES(registry_mu_);
@@ -163,6 +174,18 @@ class Model {
   Status DeleteVirtualWire(std::string_view wire_id) EXCLUDES(registry_mu_);
   Result<std::string> CreateSpoofguardPolicy(std::string_view xml_body) EXCLUDES(registry_mu_);
   Status DeleteSpoofguardPolicy(std::string_view policy_id) EXCLUDES(registry_mu_);
+
+  // --- Plugin start-up calls (nsxv-raml-facts.md §2.1; model_inventory.cc) ---
+  // {"version": "6.x.y"}.
+  Status GetManagerConfig(nlohmann::json* out) EXCLUDES(registry_mu_);
+  // <vdnScopes>: the fixed transport zone vdnscope-1 and every scope holding a virtual wire.
+  Status GetVdnScopes(std::string* xml) EXCLUDES(registry_mu_);
+  // <list> of <object>{objectId, objectTypeName, name}: datacenter, portgroups, virtual wires.
+  Status GetScopingObjects(std::string* xml) EXCLUDES(registry_mu_);
+  // The flat tuning object with the documented defaults until a PUT changes them.
+  Status GetTuningConfiguration(nlohmann::json* out) EXCLUDES(registry_mu_);
+  // `xml` is a <tuningConfiguration> document of known fields (400 naming a bad one).
+  Status UpdateTuningConfiguration(std::string_view xml) EXCLUDES(registry_mu_);
 
  private:
   // Live edge by id: 404 for an unknown, malformed or removed id.

@@ -3,6 +3,7 @@
 // order documented there (registry -> edge -> global); model.cc keeps edges and jobs.
 #include <set>
 #include <string>
+#include <utility>
 
 #include "fake_nsxv/model.h"
 #include "fake_nsxv/model_internal.h"
@@ -127,8 +128,12 @@ Status Model::UpdateFirewall(std::string_view edge_id, const json& body, Call* c
   EdgeAccess edge(this, edge_id);
   NSXV_RETURN_IF_ERROR(edge.status());
   NSXV_RETURN_IF_ERROR(CheckFirewall(body));
+  int64_t next_rule_id = edge.state->data.next_rule_id;
+  NSXV_ASSIGN_OR_RETURN(json firewall,
+                        NormalizeFirewall(body, edge.state->data.firewall, &next_rule_id));
   NSXV_ASSIGN_OR_RETURN(const TimePoint start, Admit(edge.state, edge.env, call));
-  edge.state->data.firewall = NormalizeFirewall(body, &edge.state->data.next_rule_id);
+  edge.state->data.firewall = std::move(firewall);
+  edge.state->data.next_rule_id = next_rule_id;
   Finish(edge.state, edge.env, start, call);
   return Status::Ok();
 }

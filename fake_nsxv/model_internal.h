@@ -53,7 +53,7 @@ struct EdgeState {
   EdgeData data GUARDED_BY(mu);
 };
 
-enum class JobKind { kDeploy, kConfig };
+enum class JobKind { kDeploy, kConfig, kDelete };
 
 struct Job {
   int64_t num = 0;
@@ -62,7 +62,7 @@ struct Job {
   TimePoint start;
   TimePoint finish;
   bool fail = false;               // ends FAILED when it finishes
-  std::string status = "RUNNING";  // RUNNING until retired, then COMPLETED or FAILED
+  std::string status = "RUNNING";  // RUNNING until retired, then SUCCESS or FAILED
 };
 
 struct Csr {
@@ -90,6 +90,11 @@ struct SpoofguardPolicy {
   std::string mode;
 };
 
+// The documented tuningConfiguration defaults (nsxraml 6.4 lines 24268-24278), and the check of
+// a whole tuning object (model_inventory.cc).
+nlohmann::json DefaultTuningConfiguration();
+Status CheckTuningConfiguration(const nlohmann::json& tuning);
+
 struct GlobalData {
   std::map<std::string, std::string> names;  // edge name -> edge id (live edges only)
   std::map<int64_t, Job> jobs;
@@ -102,6 +107,8 @@ struct GlobalData {
   int64_t certificate_counter = 0;
   int64_t wire_counter = 0;
   int64_t policy_counter = 0;
+  // edgePublish/tuningConfiguration: flat object of the fields of model_inventory.cc.
+  nlohmann::json tuning = DefaultTuningConfiguration();
 };
 
 struct GlobalState {
@@ -192,11 +199,14 @@ Status CheckLoadBalancer(const nlohmann::json& body,
 Status CheckFirewall(const nlohmann::json& body);
 
 // Normalized copies stored by the model: vnic with index and label; LB with all five arrays
-// and the top-level flags; firewall rules with fresh ruleIds from *next_rule_id.
+// and the top-level flags; firewall rules keep the ruleId they are sent with (it must name a
+// rule of `current`, at most once) and the others get fresh ruleIds from *next_rule_id; the
+// sections the body leaves out are reset to their defaults (nsxraml 6.4 lines 17175-17183).
 nlohmann::json NormalizeVnic(const nlohmann::json& vnic, int index);
 nlohmann::json NormalizeStaticRouting(const nlohmann::json& body);
 nlohmann::json NormalizeLoadBalancer(const nlohmann::json& body);
-nlohmann::json NormalizeFirewall(const nlohmann::json& body, int64_t* next_rule_id);
+Result<nlohmann::json> NormalizeFirewall(const nlohmann::json& body, const nlohmann::json& current,
+                                         int64_t* next_rule_id);
 
 // Serialized state (model_state.cc).
 nlohmann::json DumpEdge(const std::string& id, const EdgeData& edge);

@@ -9,7 +9,8 @@
 //    "csrs": [{id, scope, commonName}],
 //    "certificates": [{id, scope, name, type, pem, hasPrivateKey, days}],
 //    "virtualWires": [{id, scope, name, tenantId}],
-//    "spoofguardPolicies": [{id, name, operationMode}]}
+//    "spoofguardPolicies": [{id, name, operationMode}],
+//    "tuningConfiguration": {the flat tuning object}}   (optional in Load: default values)
 #include <set>
 #include <utility>
 
@@ -24,7 +25,17 @@ namespace {
 
 constexpr std::string_view kFormat = "nsxv-fake-model/1";
 
-const char* JobKindName(JobKind kind) { return kind == JobKind::kDeploy ? "deploy" : "config"; }
+const char* JobKindName(JobKind kind) {
+  switch (kind) {
+    case JobKind::kDeploy:
+      return "deploy";
+    case JobKind::kDelete:
+      return "delete";
+    case JobKind::kConfig:
+      break;
+  }
+  return "config";
+}
 
 int64_t Ns(TimePoint t) { return static_cast<int64_t>(t.time_since_epoch().count()); }
 
@@ -161,6 +172,7 @@ json DumpGlobal(const GlobalData& g) {
                         {"operationMode", policy.mode}});
   }
   out["spoofguardPolicies"] = std::move(policies);
+  out["tuningConfiguration"] = g.tuning;
   return out;
 }
 
@@ -208,15 +220,22 @@ Status LoadGlobal(const json& state, LoadedState* out) {
     NSXV_ASSIGN_OR_RETURN(job.num, r.Id("jobId", "jobdata", g.job_counter));
     NSXV_ASSIGN_OR_RETURN(job.edge_id, r.String("edgeId"));
     NSXV_ASSIGN_OR_RETURN(const std::string kind, r.String("kind"));
-    if (kind != "deploy" && kind != "config") return InvalidArgument(r.where() + ".kind invalid");
-    job.kind = kind == "deploy" ? JobKind::kDeploy : JobKind::kConfig;
+    if (kind == "deploy") {
+      job.kind = JobKind::kDeploy;
+    } else if (kind == "config") {
+      job.kind = JobKind::kConfig;
+    } else if (kind == "delete") {
+      job.kind = JobKind::kDelete;
+    } else {
+      return InvalidArgument(r.where() + ".kind invalid");
+    }
     NSXV_ASSIGN_OR_RETURN(const int64_t start, r.Int("startNs", INT64_MIN));
     NSXV_ASSIGN_OR_RETURN(const int64_t finish, r.Int("finishNs", INT64_MIN));
     job.start = TimePoint(Duration(start));
     job.finish = TimePoint(Duration(finish));
     NSXV_ASSIGN_OR_RETURN(job.fail, r.Bool("fail"));
     NSXV_ASSIGN_OR_RETURN(job.status, r.String("status"));
-    if (job.status != "RUNNING" && job.status != "COMPLETED" && job.status != "FAILED") {
+    if (job.status != "RUNNING" && job.status != "SUCCESS" && job.status != "FAILED") {
       return InvalidArgument(r.where() + ".status invalid");
     }
     if (!g.jobs.emplace(job.num, job).second) return InvalidArgument(r.where() + ": duplicate");
@@ -269,6 +288,11 @@ Status LoadGlobal(const json& state, LoadedState* out) {
     NSXV_ASSIGN_OR_RETURN(policy.name, r.String("name"));
     NSXV_ASSIGN_OR_RETURN(policy.mode, r.String("operationMode"));
     if (!g.policies.emplace(n, policy).second) return InvalidArgument(r.where() + ": duplicate");
+  }
+  // A state written before the tuning call was served has the manager's defaults.
+  if (const auto it = state.find("tuningConfiguration"); it != state.end()) {
+    NSXV_RETURN_IF_ERROR(Wrap(CheckTuningConfiguration(*it), "state"));
+    g.tuning = *it;
   }
   return Status::Ok();
 }

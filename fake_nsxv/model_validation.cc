@@ -1,6 +1,7 @@
 // Document validators and normalizers of the fake NSX-v model (API reference §1, §3, §7).
 // Pure functions on JSON values; no state, no locks.
 #include <algorithm>
+#include <charconv>
 #include <set>
 #include <utility>
 
@@ -85,6 +86,14 @@ Result<const json*> WrappedList(const json& obj, std::string_view key, std::stri
   NSXV_ASSIGN_OR_RETURN(const json* outer, Field(obj, key, Type::kObject, false, where));
   if (outer == nullptr) return static_cast<const json*>(nullptr);
   return Field(*outer, key, Type::kArray, false, Path(where, key));
+}
+
+// A whole decimal number (no sign, no spaces); nullopt otherwise.
+std::optional<int64_t> ParseDecimal(std::string_view text) {
+  int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
 }
 
 std::string Indexed(std::string_view where, size_t i) {
@@ -386,24 +395,53 @@ json NormalizeLoadBalancer(const json& body) {
   return out;
 }
 
-json NormalizeFirewall(const json& body, int64_t* next_rule_id) {
+Result<json> NormalizeFirewall(const json& body, const json& current, int64_t* next_rule_id) {
+  std::set<int64_t> known;
+  if (current.contains("firewallRules") && current["firewallRules"].is_object()) {
+    for (const json& r : current["firewallRules"].value("firewallRules", json::array())) {
+      if (r.contains("ruleId") && r["ruleId"].is_number_integer()) {
+        known.insert(r["ruleId"].get<int64_t>());
+      }
+    }
+  }
   json out = DefaultFirewall();
   for (const char* key : {"enabled", "globalConfig", "defaultPolicy"}) {
     if (body.contains(key) && !body[key].is_null()) out[key] = body[key];
   }
   json rules = json::array();
+  std::set<int64_t> kept;
+  int64_t next = *next_rule_id;
   if (body.contains("firewallRules") && body["firewallRules"].is_object() &&
       body["firewallRules"].contains("firewallRules") &&
       body["firewallRules"]["firewallRules"].is_array()) {
-    for (const json& rule : body["firewallRules"]["firewallRules"]) {
-      json r = rule;
-      r["ruleId"] = (*next_rule_id)++;
+    const json& sent = body["firewallRules"]["firewallRules"];
+    for (size_t i = 0; i < sent.size(); ++i) {
+      json r = sent[i];
+      const std::string rw = Indexed("firewall.firewallRules.firewallRules", i);
+      // ruleId is sent only for rules being updated (17180): it keeps that rule's identity.
+      if (r.contains("ruleId") && !r["ruleId"].is_null()) {
+        std::optional<int64_t> id;
+        if (r["ruleId"].is_number_integer()) id = r["ruleId"].get<int64_t>();
+        if (r["ruleId"].is_string()) id = ParseDecimal(r["ruleId"].get<std::string>());
+        if (!id || known.count(*id) == 0) {
+          return BadRequest(nsx_code::kInvalidValue,
+                            rw + ".ruleId: " + r["ruleId"].dump() + " names no rule of this edge");
+        }
+        if (!kept.insert(*id).second) {
+          return BadRequest(nsx_code::kInvalidValue,
+                            rw + ".ruleId: " + std::to_string(*id) + " is sent twice");
+        }
+        r["ruleId"] = *id;
+      } else {
+        r["ruleId"] = next++;
+      }
       if (!r.contains("ruleType")) r["ruleType"] = "user";
       if (!r.contains("enabled") || r["enabled"].is_null()) r["enabled"] = true;
       rules.push_back(std::move(r));
     }
   }
   out["firewallRules"] = {{"firewallRules", std::move(rules)}};
+  *next_rule_id = next;
   return out;
 }
 

@@ -40,13 +40,18 @@ enum class Op {
   kDeleteVirtualWire,
   kCreateSpoofguard,
   kDeleteSpoofguard,
+  kGetVdnScopes,
+  kGetManagerConfig,
+  kGetScopingObjects,
+  kGetTuning,
+  kPutTuning,
 };
 
 struct Route {
   std::string_view method;
   std::string_view pattern;  // "{name}" segments match one non-empty segment
   Op op;
-  bool trailing_slash = false;  // the driver sends the path with a trailing '/' (§1.21)
+  bool trailing_slash = false;  // the path ends in '/' (required; nsxraml 6.4 line 14862)
   bool starts_job = false;      // request_options.fail_job applies to this request's own job
 };
 
@@ -79,6 +84,12 @@ constexpr Route kRoutes[] = {
     {"DELETE", "/api/2.0/vdn/virtualwires/{virtualWireId}", Op::kDeleteVirtualWire},
     {"POST", "/api/4.0/services/spoofguard/policies", Op::kCreateSpoofguard, true},
     {"DELETE", "/api/4.0/services/spoofguard/policies/{policyId}", Op::kDeleteSpoofguard},
+    // The upstream plugin's start-up calls (nsxv-raml-facts.md §2.1).
+    {"GET", "/api/2.0/vdn/scopes", Op::kGetVdnScopes},
+    {"GET", "/api/2.0/services/vsmconfig", Op::kGetManagerConfig},
+    {"GET", "/api/2.0/services/usermgmt/scopingobjects", Op::kGetScopingObjects},
+    {"GET", "/api/4.0/edgePublish/tuningConfiguration", Op::kGetTuning},
+    {"PUT", "/api/4.0/edgePublish/tuningConfiguration", Op::kPutTuning},
 };
 
 std::vector<std::string_view> Split(std::string_view path) {
@@ -96,7 +107,10 @@ std::vector<std::string_view> Split(std::string_view path) {
 
 // Matches `path` against route's pattern; fills `params` with the {name} segments in order.
 bool Match(const Route& route, std::string_view path, std::vector<std::string>* params) {
-  if (route.trailing_slash && path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  if (route.trailing_slash) {
+    if (path.size() < 2 || path.back() != '/') return false;
+    path.remove_suffix(1);
+  }
   const std::vector<std::string_view> want = Split(route.pattern);
   const std::vector<std::string_view> got = Split(path);
   if (want.size() != got.size()) return false;
@@ -121,7 +135,10 @@ std::string RouteTemplate(const Route& route) {
   return name;
 }
 
-std::string_view ModuleFor(std::string_view path) {
+// "Object not found" (errorCode 202) is a core-services error wherever it is raised (master
+// line 3599); other errors on edge routes come from vShield Edge (appendix.md 20-52).
+std::string_view ModuleFor(std::string_view path, int error_code) {
+  if (error_code == nsx_code::kObjectNotFound) return "core-services";
   return path.substr(0, 14) == "/api/4.0/edges" ? "vShield Edge" : "core-services";
 }
 
@@ -147,7 +164,7 @@ Routed Error(const HttpRequest& request, const Status& status, Duration delay = 
   }
   error.error_code = status.nsx_error_code();
   error.details = status.message();
-  error.module = std::string(ModuleFor(request.Path()));
+  error.module = std::string(ModuleFor(request.Path(), error.error_code));
   return Routed{MakeErrorResponse(request, error), delay};
 }
 
@@ -173,6 +190,14 @@ Routed Ok() {
   return routed;
 }
 
+// `?async=true` (nsxraml 6.4 lines 24163-24176): "Accepted", Location names the job.
+Routed Accepted(const std::string& job_id) {
+  Routed routed;
+  routed.response.status = 202;
+  routed.response.headers.Set("Location", "/api/4.0/edges/jobs/" + job_id);
+  return routed;
+}
+
 Routed Created(std::string location, std::string content_type = "", std::string body = "",
                Duration delay = Duration(0)) {
   Routed routed;
@@ -181,6 +206,14 @@ Routed Created(std::string location, std::string content_type = "", std::string 
   if (!content_type.empty()) routed.response.headers.Set("Content-Type", std::move(content_type));
   routed.response.body = std::move(body);
   routed.delay = delay;
+  return routed;
+}
+
+Routed Xml(std::string body) {
+  Routed routed;
+  routed.response.status = 200;
+  routed.response.headers.Set("Content-Type", "application/xml");
+  routed.response.body = std::move(body);
   return routed;
 }
 
@@ -289,9 +322,13 @@ Routed Router::Handle(const HttpRequest& request, const RequestOptions& options)
   }
   Call call;
   call.fail_job = options.fail_job;
+  // Async applies to the changes of /4.0/edges (POST, PUT, DELETE; 24163-24176).
+  call.async = request.QueryParam("async").value_or("") == "true" && request.method != "GET" &&
+               request.Path().substr(0, 14) == "/api/4.0/edges";
   json out;
   auto reply = [&](const Status& status, int ok_status) -> Routed {
     if (!status.ok()) return Error(request, status, call.delay);
+    if (!call.job_id.empty()) return Accepted(call.job_id);
     if (ok_status == 204) return NoContent(call.delay);
     return Json(ok_status, out, call.delay);
   };
@@ -304,10 +341,9 @@ Routed Router::Handle(const HttpRequest& request, const RequestOptions& options)
   switch (route->op) {
     case Op::kDeployEdge:
       return with_body([&](const json& body) {
-        const bool async = request.QueryParam("async").value_or("") == "true";
-        Result<DeployResult> result = model_.DeployEdge(body, async, &call);
+        Result<DeployResult> result = model_.DeployEdge(body, call.async, &call);
         if (!result.ok()) return Error(request, result.error(), call.delay);
-        if (async) return Created("/api/4.0/edges/jobs/" + result->job_id);
+        if (call.async) return Accepted(result->job_id);
         return Created("/api/4.0/edges/" + result->edge_id, "", "", call.delay);
       });
     case Op::kListEdges: {
@@ -325,7 +361,7 @@ Routed Router::Handle(const HttpRequest& request, const RequestOptions& options)
       return with_body(
           [&](const json& body) { return reply(model_.UpdateEdge(p[0], body, &call), 204); });
     case Op::kDeleteEdge:
-      return reply(model_.DeleteEdge(p[0]), 204);
+      return reply(model_.DeleteEdge(p[0], &call), 204);
     case Op::kEdgeStatus:
       return reply(model_.GetEdgeStatus(p[0], &out), 200);
     case Op::kEdgeJobs:
@@ -391,6 +427,20 @@ Routed Router::Handle(const HttpRequest& request, const RequestOptions& options)
       const Status status = model_.DeleteSpoofguardPolicy(p[0]);
       return status.ok() ? Ok() : Error(request, status);
     }
+    case Op::kGetVdnScopes:
+    case Op::kGetScopingObjects: {
+      std::string xml;
+      const Status status = route->op == Op::kGetVdnScopes ? model_.GetVdnScopes(&xml)
+                                                           : model_.GetScopingObjects(&xml);
+      return status.ok() ? Xml(std::move(xml)) : Error(request, status);
+    }
+    case Op::kGetManagerConfig:
+      return reply(model_.GetManagerConfig(&out), 200);
+    case Op::kGetTuning:
+      return reply(model_.GetTuningConfiguration(&out), 200);
+    case Op::kPutTuning:
+      // Upstream decodes the answer as JSON, so it is empty (vcns.py:890-891).
+      return reply(model_.UpdateTuningConfiguration(request.body), 204);
   }
   return Error(request, Internal("unhandled route"));
 }

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "driver/common/clock.h"
 #include "driver/common/mutex.h"
 #include "driver/transport/transport.h"
 
@@ -69,6 +70,25 @@ class NodeTransport final : public Transport {
   Transport& inner_;
   const std::string node_;
   std::atomic<int64_t> budget_{-1};
+};
+
+// A node's clock: the backend's, except that with `skip_when_crashed` a crashed node does not
+// sleep (its process is gone; the back-offs of the retries that fail after the crash would
+// only cost wall time on a real manager). Now() is always the backend's.
+class NodeClock final : public Clock {
+ public:
+  NodeClock(Clock& inner, const NodeTransport& transport, bool skip_when_crashed)
+      : inner_(inner), transport_(transport), skip_when_crashed_(skip_when_crashed) {}
+  TimePoint Now() const override { return inner_.Now(); }
+  void SleepFor(Duration d) override {
+    if (skip_when_crashed_ && transport_.crashed()) return;
+    inner_.SleepFor(d);
+  }
+
+ private:
+  Clock& inner_;
+  const NodeTransport& transport_;
+  const bool skip_when_crashed_;
 };
 
 }  // namespace nsxv::scenarios

@@ -50,20 +50,26 @@ class Checker {
   }
 
   Status Load() {
+    NSXV_ASSIGN_OR_RETURN(routers_, store::ListRouterRows(ctx_, {}));
+    report_.routers = static_cast<int>(routers_.size());
+    NSXV_ASSIGN_OR_RETURN(const auto bindings, store::GetRouterBindings(ctx_));
+    std::set<std::string> bound;
+    for (const auto& b : bindings) {
+      bindings_[b.router_id] = b;
+      if (b.edge_id) bound.insert(*b.edge_id);
+    }
+    // In scope: the prefix names the edge, or the DB binds it (the proxy routers' edges are
+    // named after the driver's proxy router, not the run).
     NSXV_ASSIGN_OR_RETURN(const auto edges, vcns_.ListEdges());
     for (const auto& edge : edges) {
       backend_edges_.insert(edge.id);
-      if (internal::InScope(options_, edge.name)) {
+      if (internal::InScope(options_, edge.name) || bound.count(edge.id) != 0) {
         scoped_edges_.insert(edge.id);
       } else {
         ++report_.foreign_edges;
       }
     }
     report_.backend_edges = static_cast<int>(scoped_edges_.size());
-    NSXV_ASSIGN_OR_RETURN(routers_, store::ListRouterRows(ctx_, {}));
-    report_.routers = static_cast<int>(routers_.size());
-    NSXV_ASSIGN_OR_RETURN(const auto bindings, store::GetRouterBindings(ctx_));
-    for (const auto& b : bindings) bindings_[b.router_id] = b;
     NSXV_ASSIGN_OR_RETURN(internal_edges_,
                           store::GetNsxvInternalEdgesByPurpose(ctx_, store::kInterEdgePurpose));
     report_.proxy_edges = static_cast<int>(internal_edges_.size());

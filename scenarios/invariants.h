@@ -36,12 +36,13 @@
 //            backend through that client with GETs only and knows nothing of the driver's code.
 //
 // Scope (CheckOptions::edge_name_prefix): a real manager holds other people's edges and wires.
-// With a non-empty prefix only backend edges and virtual wires whose name starts with it are
-// candidates for the backend-side orphan checks ("exists on the backend but ..."); everything
-// else on the backend is ignored (and counted in foreign_edges / foreign_wires). DB rows are
-// always checked in full, and a DB row's edge or wire must exist on the backend whatever its
-// name. Note the plugin names a network's wire after the network id, so with a prefix only wires
-// explicitly named with it are candidates.
+// With a non-empty prefix only backend edges whose name starts with it or that a DB router
+// binding names, and virtual wires whose name starts with it, are candidates for the
+// backend-side orphan checks ("exists on the backend but ..."); everything else on the backend is
+// ignored (and counted in foreign_edges / foreign_wires). DB rows are always checked in full, and a
+// DB row's edge or wire must exist on the backend whatever its name. Note the plugin names a
+// network's wire after the network id, so with a prefix only wires explicitly named with it are
+// candidates.
 //
 // Virtual wires: Vcns has no wire read (the driver's NSX-v API surface has only create and delete,
 // and the fake serves no GET of /api/2.0/vdn/virtualwires), so the two wire-existence directions

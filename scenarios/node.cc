@@ -6,10 +6,10 @@
 
 namespace nsxv::scenarios {
 
-Node::Node(std::string name, Transport& below, Clock& clock, std::string lock_dir)
+Node::Node(std::string name, Transport& below, Clock& clock, std::string lock_dir, bool real_time)
     : name_(name),
       transport_(below, std::move(name)),
-      clock_(clock),
+      clock_(clock, transport_, real_time),
       lock_dir_(std::move(lock_dir)) {}
 
 Node::~Node() { Stop(); }

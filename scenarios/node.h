@@ -28,8 +28,10 @@ namespace nsxv::scenarios {
 class Node {
  public:
   // `below`: the shared client stack under this node (FaultSlot). `clock`: the backend's clock
-  // (retries, job polling). Locks and the store wait in real time.
-  Node(std::string name, Transport& below, Clock& clock, std::string lock_dir);
+  // (retries, job polling). Locks and the store wait in real time. `real_time`: the clock is a
+  // real manager's, and a crashed node skips its sleeps (NodeClock).
+  Node(std::string name, Transport& below, Clock& clock, std::string lock_dir,
+       bool real_time = false);
   ~Node();
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
@@ -63,7 +65,7 @@ class Node {
 
   const std::string name_;
   NodeTransport transport_;
-  Clock& clock_;
+  NodeClock clock_;
   const std::string lock_dir_;
   config::Config config_;
   md_proxy::MdProxyConfig md_;

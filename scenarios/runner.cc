@@ -17,6 +17,7 @@
 #include "driver/store/neutron_db.h"
 #include "driver/store/nsxv_db.h"
 #include "scenarios/fault_transport.h"
+#include "scenarios/manager_guard.h"
 #include "scenarios/md_path_collect.h"
 #include "scenarios/runner_internal.h"
 
@@ -203,8 +204,10 @@ Status ScenarioRun::Setup() {
 
   std::vector<NodeSpec> specs = scenario_.nodes;
   if (specs.empty()) specs.push_back({"a", {}});
+  if (real) NSXV_RETURN_IF_ERROR(GuardRealManager(specs));
   for (const NodeSpec& spec : specs) {
-    auto node = std::make_unique<Node>(spec.name, *slot_, backend_->clock(), work_dir_ + "/locks");
+    auto node =
+        std::make_unique<Node>(spec.name, *slot_, backend_->clock(), work_dir_ + "/locks", real);
     auto config = NodeConfig(spec, {});
     if (Status s = config.ok() ? node->Start(std::move(config).value()) : config.error(); !s.ok()) {
       return Status(StatusCode::kInvalidArgument, "node " + spec.name + ": " + s.message());
@@ -236,6 +239,21 @@ Status ScenarioRun::Setup() {
     NSXV_RETURN_IF_ERROR(SetFaults(FaultSide::kClient, scenario_.client_faults));
   }
   return Status::Ok();
+}
+
+Status ScenarioRun::GuardRealManager(const std::vector<NodeSpec>& specs) {
+  ManagerGuardInput input;
+  input.url = backend_->url();
+  std::optional<config::Config> first;
+  for (const NodeSpec& spec : specs) {
+    NSXV_ASSIGN_OR_RETURN(config::Config c, NodeConfig(spec, {}));
+    for (const std::string& ip : c.nsxv.mgt_net_proxy_ips) input.proxy_ips.push_back(ip);
+    if (!first) first = std::move(c);
+  }
+  NSXV_ASSIGN_OR_RETURN(input.owned_edge_ids, OwnedEdgeIds(first->database.path));
+  driver::ApiClient client(backend_->transport(), backend_->clock(),
+                           config::ToApiClientOptions(*first));
+  return CheckManagerIsFree(driver::Vcns(client), input);
 }
 
 Result<CheckReport> ScenarioRun::Check() {

@@ -53,6 +53,8 @@ class ScenarioRun {
   ScenarioReport Execute();
 
  private:
+  // Real manager only: CheckManagerIsFree (manager_guard.h) before any node starts.
+  Status GuardRealManager(const std::vector<NodeSpec>& specs);
   // ---- steps (runner.cc) ----
   StepReport RunStep(const Step& step);
   StepFacts RunOp(const Step& step);

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "fake_nsxv/fake_manager.h"
+#include "fake_nsxv/fault_plan.h"
 #include "fake_nsxv/server.h"
 #include "fake_nsxv/tls_cert.h"
 #include "tests/driver/store/temp_dir.h"
@@ -373,6 +374,29 @@ TEST_F(CliTest, StatusIsReadOnlyAndReportsDrift) {
   EXPECT_EQ(o.err.find("metadata init"), std::string::npos) << o.err;  // no Init ran
   EXPECT_EQ(manager_->model().Dump(), before);                         // nothing written
   EXPECT_EQ(Cli({"check"}).code, 0);  // unchanged backend still matches the file's config
+}
+
+// The manager probe reads the version the way upstream's start-up does (GET
+// /api/2.0/services/vsmconfig); that call is in no published spec, so a manager that does not
+// serve it still connects and the version is reported unknown.
+TEST_F(CliTest, ProbeReportsTheManagerVersionAndCopesWithoutTheCall) {
+  Outcome o = Cli({"--json", "init"});
+  ASSERT_EQ(o.code, 0) << o.err;
+  json served;
+  ASSERT_TRUE(manager_->model().GetManagerConfig(&served).ok());
+  EXPECT_EQ(o.Json()["manager"]["version"], served["version"]);
+
+  auto plan = fake::FaultPlan::FromJsonText(
+      R"({"rules": [{"path": "/api/2.0/services/vsmconfig",
+                     "fault": {"kind": "http_error", "status": 404}}]})",
+      1);
+  ASSERT_TRUE(plan.ok()) << plan.error().message();
+  manager_->SetFaultPlan(*plan);
+  o = Cli({"--json", "init"});
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(o.Json()["manager"]["version"], "");
+  EXPECT_NE(o.Json()["manager"]["note"].get<std::string>().find("version unknown"),
+            std::string::npos);
 }
 
 TEST_F(CliTest, MetadataNotConfiguredIsAConfigError) {

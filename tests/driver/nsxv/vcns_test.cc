@@ -199,6 +199,21 @@ TEST_F(VcnsTest, EdgeStatusNotRunningAndOtherErrors) {
   EXPECT_EQ(vcns_->GetEdgeStatus("edge-99").status().code(), StatusCode::kNotFound);
 }
 
+// The fake answers a powered-off edge's status read as upstream's edge_appliance_driver expects
+// (errorCode 10013): the driver reads DOWN, not an error, and makes one request.
+TEST_F(VcnsTest, PoweredOffEdgeIsDownAndNotRunning) {
+  const std::string id = MustDeploy("off");
+  ASSERT_TRUE(manager_->model().SetPowered(id, false).ok());
+  const uint64_t before = Calls();
+  Result<EdgeStatusInfo> down = vcns_->GetEdgeStatus(id);
+  ASSERT_TRUE(down.ok()) << down.status().ToString();
+  EXPECT_EQ(down->health, EdgeHealth::kDown);
+  EXPECT_FALSE(down->running);
+  EXPECT_EQ(Calls() - before, 1u);
+  ASSERT_TRUE(manager_->model().SetPowered(id, true).ok());
+  EXPECT_EQ(vcns_->GetEdgeStatus(id)->health, EdgeHealth::kActive);
+}
+
 TEST_F(VcnsTest, WaitForEdgeJobsPollsWithBackoff) {
   const std::string id = MustDeploy("r");
   uint64_t before = Calls();
