@@ -143,6 +143,35 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       "configured, router LB members = live proxy IPs, no orphan edges or ports (exit 1 on any "
       "violation); read-only");
 
+  RepairOptions repair;
+  CLI::App* repair_cmd = app.add_subcommand(
+      "repair",
+      "List (default, or --dry-run) or fix (--yes) what check reports and can be fixed without "
+      "guessing: half-created or orphaned router bindings, orphaned or missing edges (only edges "
+      "named by the driver), orphaned vnic slots, ports, IP allocations, virtual wires (fake "
+      "only) and stale router metadata; exit 1 when something is left (docs/nsxv-md/repair.md)");
+  repair_cmd->add_option("KIND", repair.kinds,
+                         "Only these kinds (pending-bindings, orphaned-bindings, missing-edges, "
+                         "orphaned-edges, orphaned-vnics, orphaned-ports, orphaned-allocations, "
+                         "orphaned-internal-networks, orphaned-wires, metadata)");
+  repair_cmd->add_flag("--dry-run", repair.dry_run, "List only (the default)");
+  repair_cmd->add_flag("--yes", repair.yes, "Apply the fixes");
+  repair_cmd->add_option("--edge-prefix", repair.edge_prefix,
+                         "Narrow the naming scope to edges whose name starts with this prefix");
+
+  NetworkOptions network;
+  CLI::App* network_cmd = app.add_subcommand("network", "Tenant networks: create, delete");
+  network_cmd->require_subcommand(1);
+  CLI::App* net_create_cmd = network_cmd->add_subcommand(
+      "create", "Create a network (one NSX virtual wire) with one subnet");
+  net_create_cmd->add_option("NAME", network.name, "Network name")->required();
+  net_create_cmd->add_option("--cidr", network.cidr, "Subnet CIDR")->capture_default_str();
+  net_create_cmd->add_option("--tenant", network.tenant, "Tenant (project) id")
+      ->capture_default_str();
+  CLI::App* net_delete_cmd =
+      network_cmd->add_subcommand("delete", "Delete a network and its virtual wire");
+  net_delete_cmd->add_option("NETWORK", network.name, "Network name or id")->required();
+
   bench::BenchCommandOptions bench_opts;
   std::vector<std::string> bench_backends;
   CLI::App* bench_cmd = app.add_subcommand(
@@ -294,6 +323,15 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   } else if (*check_cmd) {
     s.command = "check";
     code = RunCheck(s);
+  } else if (*repair_cmd) {
+    s.command = "repair";
+    code = RunRepair(s, repair);
+  } else if (*net_create_cmd) {
+    s.command = "network create";
+    code = RunNetworkCreate(s, network);
+  } else if (*net_delete_cmd) {
+    s.command = "network delete";
+    code = RunNetworkDelete(s, network);
   }
   if (s.json) PrintJson(s, code);
   return code;

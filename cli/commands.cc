@@ -19,11 +19,7 @@ using json = nlohmann::json;
 
 std::string OrDash(const std::string& s) { return s.empty() ? "-" : s; }
 
-// Connect + OpenStore (+ handler and Init when `init` is set).
-struct Prepared {
-  std::unique_ptr<Runtime> runtime;
-  std::optional<md_proxy::InitReport> init;
-};
+}  // namespace
 
 std::optional<CommandError> Prepare(Session& s, Prepared* p, bool handler, bool read_only) {
   config::Config config;
@@ -48,6 +44,8 @@ std::optional<CommandError> Prepare(Session& s, Prepared* p, bool handler, bool 
   }
   return std::nullopt;
 }
+
+namespace {
 
 json AdminReportJson(const md_proxy::AdminReport& r) {
   json edges = json::array();
