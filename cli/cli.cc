@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -15,6 +16,7 @@
 #include "bench/edge_setup.h"
 #include "cli/commands.h"
 #include "fake_nsxv/fake_cli.h"
+#include "scenarios/crash_sweep.h"
 #include "scenarios/scenario_command.h"
 #include "scenarios/swarm.h"
 
@@ -237,6 +239,21 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   scenario_swarm_cmd->add_option("--jobs", swarm_opts.jobs, "Seeds run at once (threads)")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
+  scenarios::CrashSweepOptions sweep_opts;
+  CLI::App* scenario_sweep_cmd = scenario_cmd->add_subcommand(
+      "crash-sweep",
+      "SIGKILL this nsxv-md, run as a child process against the fake over HTTPS, at every "
+      "request of init, router create, router delete and network create (before and after the "
+      "manager applies it); after each kill: init, repair --yes, check must be clean");
+  scenario_sweep_cmd->add_option("--flow", sweep_opts.flows, "Only this flow (repeatable)")
+      ->check(CLI::IsMember(scenarios::CrashSweepFlows()));
+  scenario_sweep_cmd
+      ->add_option("--max-points", sweep_opts.max_points,
+                   "Only the first N request indexes of each flow (0: all)")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  scenario_sweep_cmd->add_flag("--keep", sweep_opts.keep_work_dir,
+                               "Keep the work directory (databases and child outputs)");
   fake::FakeCliFlags fake_flags;
   CLI::App* fake_cmd = app.add_subcommand(
       "fake",
@@ -292,6 +309,13 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     swarm_opts.json = json;
     if (verbose == 0) spdlog::set_level(spdlog::level::critical);
     return scenarios::RunSwarmCommand(swarm_opts, out, err);
+  }
+  if (*scenario_sweep_cmd) {
+    sweep_opts.json = json;
+    std::error_code ec;
+    sweep_opts.binary = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    if (verbose == 0) spdlog::set_level(spdlog::level::critical);
+    return scenarios::RunCrashSweepCommand(sweep_opts, out, err);
   }
   if (*fake_cmd) {
     // The fake prints its own output (not the JSON document).
