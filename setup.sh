@@ -72,6 +72,7 @@ scenario_checks() {
   build/bin/nsxv-md scenario crash-sweep >build/crash-sweep.txt ||
     { grep -v '^PASS' build/crash-sweep.txt | tail -n 40; exit 1; }
   tail -n 1 build/crash-sweep.txt >&2
+  build/bin/nsxv-md scenario crash-sweep --soak 1 --kills 50 >&2
   build tsan nsxv-md
   log "scenario library under tsan"
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \

@@ -252,6 +252,12 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                    "Only the first N request indexes of each flow (0: all)")
       ->check(CLI::Range(0, 100000))
       ->capture_default_str();
+  scenario_sweep_cmd->add_option(
+      "--soak", sweep_opts.soak_seed,
+      "Instead: the random soak with this seed (two processes, random operations, SIGKILLs)");
+  scenario_sweep_cmd->add_option("--kills", sweep_opts.soak_kills, "SIGKILLs of the soak")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
   scenario_sweep_cmd->add_flag("--keep", sweep_opts.keep_work_dir,
                                "Keep the work directory (databases and child outputs)");
   fake::FakeCliFlags fake_flags;

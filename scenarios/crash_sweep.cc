@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <random>
 #include <set>
 #include <sstream>
 
@@ -132,9 +133,10 @@ class Sweep {
     return file.string();
   }
 
-  // Runs nsxv-md as node `node` in `dir`; `target`: the crash point's kill may name this child.
-  Child RunChild(const fs::path& dir, const std::string& node, std::vector<std::string> args,
-                 bool target) {
+  // Starts nsxv-md as node `node` in `dir`; its pid is stored in `slot` (when given) before it
+  // may send anything. Returns -1 when it cannot start.
+  pid_t Spawn(const fs::path& dir, const std::string& node, std::vector<std::string> args,
+              std::atomic<pid_t>* slot) {
     const std::string config = WriteConfig(dir, node);
     args.insert(args.begin(), {options_.binary, "-q", "--config", config});
     std::vector<char*> argv;
@@ -142,8 +144,7 @@ class Sweep {
     argv.push_back(nullptr);
     const std::string out_file = (dir / (node + ".out")).string();
     int go[2];
-    Child result;
-    if (pipe(go) != 0) return result;
+    if (pipe(go) != 0) return -1;
     const pid_t pid = fork();
     if (pid == 0) {
       // Only async-signal-safe calls until execv.
@@ -160,22 +161,113 @@ class Sweep {
     close(go[0]);
     if (pid < 0) {
       close(go[1]);
-      return result;
+      return -1;
     }
-    if (target) child_.store(pid);
+    if (slot != nullptr) slot->store(pid);
     const char byte = 1;
     (void)!write(go[1], &byte, 1);  // the child starts only once its pid is known
     close(go[1]);
+    return pid;
+  }
+
+  static Child Wait(pid_t pid, std::atomic<pid_t>* slot, const fs::path& out_file) {
+    Child result;
+    if (pid < 0) return result;
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    if (target) child_.store(0);
+    if (slot != nullptr) slot->store(0);
     if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
     result.killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
     result.out = ReadFile(out_file);
     return result;
   }
 
+  // Runs nsxv-md as node `node` in `dir`; `target`: the crash point's kill may name this child.
+  Child RunChild(const fs::path& dir, const std::string& node, std::vector<std::string> args,
+                 bool target) {
+    std::atomic<pid_t>* slot = target ? &child_ : nullptr;
+    const pid_t pid = Spawn(dir, node, std::move(args), slot);
+    return Wait(pid, slot, dir / (node + ".out"));
+  }
+
+ public:
+  // Two processes run random operations at once; one of them is SIGKILLed at a random request
+  // each round, until `kills` kills landed (at most 20 rounds per kill). Then init, repair
+  // --yes and check must converge.
+  Result<CrashSoakReport> Soak(uint64_t seed, int kills) {
+    const auto start = std::chrono::steady_clock::now();
+    CrashSoakReport out;
+    manager_->model().Reset();
+    const fs::path dir = root_ / ("soak-" + std::to_string(seed));
+    fs::create_directories(dir);
+    if (RunChild(dir, "soak-setup", {"init"}, false).exit_code != 0) {
+      return Internal("crash soak: the first init failed");
+    }
+    std::mt19937_64 rng(seed);
+    auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
+    auto op = [&]() -> std::vector<std::string> {
+      const std::string i = std::to_string(1 + pick(4));
+      switch (pick(4)) {
+        case 0:
+          return {"init"};
+        case 1:
+          return {"router", "create", "r" + i};
+        case 2:
+          return {"router", "delete", "r" + i};
+        default:
+          return {"network", "create", "n" + i, "--cidr", "10.1." + i + ".0/24"};
+      }
+    };
+    std::atomic<pid_t> slots[2] = {0, 0};
+    for (int round = 1; out.kills < kills && round <= 20 * kills; ++round) {
+      out.rounds = round;
+      const int victim = pick(2);
+      fake::CrashPoint point;
+      point.node = "soak-" + std::to_string(round) + "-" + std::to_string(victim);
+      point.request = 1 + pick(14);
+      point.phase = pick(2) == 0 ? fake::CrashPhase::kBeforeApply : fake::CrashPhase::kAfterApply;
+      point.kill = [&slots, victim] {
+        const pid_t pid = slots[victim].load();
+        if (pid > 0) ::kill(pid, SIGKILL);
+      };
+      manager_->SetCrashPoint(point);
+      pid_t pids[2];
+      std::string nodes[2];
+      for (int p = 0; p < 2; ++p) {
+        nodes[p] = "soak-" + std::to_string(round) + "-" + std::to_string(p);
+        pids[p] = Spawn(dir, nodes[p], op(), &slots[p]);
+      }
+      for (int p = 0; p < 2; ++p) {
+        const Child c = Wait(pids[p], &slots[p], dir / (nodes[p] + ".out"));
+        if (c.killed) ++out.kills;
+      }
+      manager_->SetCrashPoint(std::nullopt);
+    }
+    const Child init = RunChild(dir, "soak-recover", {"init"}, false);
+    const Child repair = RunChild(dir, "soak-recover", {"--json", "repair", "--yes"}, false);
+    const Child check = RunChild(dir, "soak-recover", {"--json", "check"}, false);
+    out.converged = init.exit_code == 0 && repair.exit_code == 0 && check.exit_code == 0;
+    if (!out.converged) {
+      out.failure = "init exit " + std::to_string(init.exit_code) + ", repair --yes exit " +
+                    std::to_string(repair.exit_code) + ", check exit " +
+                    std::to_string(check.exit_code);
+      const json doc = json::parse(check.out, nullptr, false);
+      if (doc.is_object() && doc["result"].is_object() && !doc["result"]["violations"].empty()) {
+        const json& v = doc["result"]["violations"][0];
+        out.failure += "; " + v.value("object", "") + ": " + v.value("detail", "");
+      }
+    }
+    static const FlowSpec kNone{"soak", {}, {}, "", false};
+    if (std::string why = Verify(kNone, dir); out.converged && !why.empty()) {
+      out.converged = false;
+      out.failure = why;
+    }
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return out;
+  }
+
+ private:
   void SaveDb(const fs::path& dir) {
     db_files_.clear();
     for (const char* suffix : {"", "-wal"}) {
@@ -367,7 +459,34 @@ Result<CrashSweepReport> RunCrashSweep(const CrashSweepOptions& options) {
   return sweep.Run();
 }
 
+Result<CrashSoakReport> RunCrashSoak(const CrashSweepOptions& options, uint64_t seed, int kills) {
+  if (kills < 1) return InvalidArgument("crash soak: --kills must be at least 1");
+  Sweep sweep(options);
+  NSXV_RETURN_IF_ERROR(sweep.Start());
+  return sweep.Soak(seed, kills);
+}
+
 int RunCrashSweepCommand(const CrashSweepOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.soak_seed) {
+    auto soak = RunCrashSoak(options, *options.soak_seed, options.soak_kills);
+    if (!soak.ok()) {
+      err << "nsxv-md scenario crash-sweep: " << soak.error().message() << "\n";
+      return soak.error().code() == StatusCode::kInvalidArgument ? 2 : 1;
+    }
+    if (options.json) {
+      out << json{{"seed", *options.soak_seed}, {"kills", soak->kills},
+                  {"rounds", soak->rounds},     {"converged", soak->converged},
+                  {"failure", soak->failure},   {"seconds", soak->seconds}}
+                 .dump(2)
+          << "\n";
+    } else {
+      out << "soak seed=" << *options.soak_seed << ": " << soak->kills << " SIGKILLs in "
+          << soak->rounds << " rounds of two processes; init + repair --yes + check "
+          << (soak->converged ? "converged" : "did NOT converge: " + soak->failure) << " in "
+          << static_cast<int>(soak->seconds) << " s\n";
+    }
+    return soak->converged ? 0 : 1;
+  }
   auto report = RunCrashSweep(options);
   if (!report.ok()) {
     err << "nsxv-md scenario crash-sweep: " << report.error().message() << "\n";

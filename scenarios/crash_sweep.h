@@ -18,6 +18,8 @@
 // Threading: runs on the caller's thread; the fake's server threads call the kill.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -32,6 +34,17 @@ struct CrashSweepOptions {
   int max_points = 0;              // per flow and phase; 0: every request index
   bool keep_work_dir = false;
   bool json = false;
+  // Set: run the random soak with this seed instead of the sweep.
+  std::optional<uint64_t> soak_seed;
+  int soak_kills = 50;
+};
+
+struct CrashSoakReport {
+  int kills = 0;   // SIGKILLs that landed
+  int rounds = 0;  // rounds of two concurrent processes
+  bool converged = false;
+  std::string failure;  // one line when !converged
+  double seconds = 0;
 };
 
 struct CrashPointResult {
@@ -56,8 +69,15 @@ std::vector<std::string> CrashSweepFlows();
 // outcome is in the report.
 Result<CrashSweepReport> RunCrashSweep(const CrashSweepOptions& options);
 
-// The command: runs the sweep, prints one line per failed point and a summary (or a JSON
-// document); returns the exit code (0 all points passed, 1 a point failed, 2 bad options).
+// Random soak (seeded, bounded): two nsxv-md processes at once run random operations (init,
+// router create, router delete, network create on four names); each round one of them is
+// SIGKILLed at a random request (1..14, random phase), until `kills` kills landed (at most 20
+// rounds per kill). Then one init, repair --yes and check must exit 0, with no two edges for one
+// router.
+Result<CrashSoakReport> RunCrashSoak(const CrashSweepOptions& options, uint64_t seed, int kills);
+
+// The command: runs the sweep (or the soak), prints one line per failed point and a summary (or a
+// JSON document); returns the exit code (0 all points passed, 1 a point failed, 2 bad options).
 int RunCrashSweepCommand(const CrashSweepOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace nsxv::scenarios
