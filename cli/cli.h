@@ -3,8 +3,9 @@
 // the nsx.ini configuration, runs one subcommand and returns the exit code.
 //
 // Subcommands: demo, init, router create|delete|list, network create|delete, status, redo-config,
-// update-secret, check, repair, fake. Global options (accepted before or after the subcommand): --config FILE, --set
-// SECTION.OPTION=VALUE (repeatable), --json, -v/--verbose (repeatable), -q/--quiet.
+// update-secret, check, repair, scenario run|swarm|crash-sweep, bench, fake. Global options
+// (accepted before or after the subcommand): --config FILE, --set SECTION.OPTION=VALUE
+// (repeatable), --json, -v/--verbose (repeatable), -q/--quiet.
 //
 // Output: tables on `out` by default; with --json exactly one JSON document on `out`
 // ({"command", "ok", "exit_code", "warnings", "result", "error"}), also on failure. Errors are

@@ -4,9 +4,10 @@
 // Server and InProcessTransport call Process(), so faults behave the same on both paths.
 //
 // Pipeline of Process(): node prefix (see SetCrashPoint) -> Basic auth (401) -> admin routes under
-// /__fake/ -> fault decision (FaultPlan) -> pre-request faults (edge powered off / deleted) ->
-// Router -> post-request faults (error status replaces the answer before the model sees the
-// request; response lost, truncated, garbage after the model applied it) -> journal + counters.
+// /__fake/ -> crash point before apply (kill, reset) -> fault decision (FaultPlan) -> pre-request
+// faults (edge powered off / deleted) -> Router -> post-request faults (error status replaces the
+// answer before the model sees the request; response lost, truncated, garbage after the model
+// applied it) -> crash point after apply (kill, answer lost) -> journal + counters.
 //
 // Thread-safe: Process() may be called from many threads at once. The Model serializes per edge;
 // the plan, journal and counters have their own locks (never held while calling the Model).
