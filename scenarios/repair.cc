@@ -117,7 +117,12 @@ class Repairer {
   Result<RepairReport> List() {
     NSXV_ASSIGN_OR_RETURN(const plugin::DebrisList debris, Debris());
     report_.foreign_edges = debris.foreign_edges;
-    for (const auto& d : debris.items) report_.items.push_back(ItemOf(d));
+    for (const auto& d : debris.items) {
+      report_.items.push_back(ItemOf(d));
+      for (const std::string* key : {&d.router_id, &d.edge_id, &d.port_id, &d.ip_address}) {
+        if (!key->empty()) keys_.insert(*key);
+      }
+    }
     NSXV_ASSIGN_OR_RETURN(auto wires, Wires());
     for (auto& w : wires) report_.items.push_back(std::move(w));
     NSXV_ASSIGN_OR_RETURN(report_.check,
@@ -132,6 +137,9 @@ class Repairer {
   // Whether an item found names the violation's object (same router, edge, port, address or
   // wire), or the violation is one that a listed kind fixes.
   bool Covered(const Violation& v) const {
+    for (const std::string& key : keys_) {
+      if (v.object.find(key) != std::string::npos) return true;
+    }
     for (const RepairItem& i : report_.items) {
       if (i.object == v.object) return true;
       const std::string id = RouterIdOf(i.object);
@@ -245,6 +253,7 @@ class Repairer {
   CheckOptions check_options_;
   RepairReport report_;
   std::vector<std::string> wire_ids_;
+  std::set<std::string> keys_;  // ids the listed driver items concern
   std::vector<std::string> reconfigure_;
   std::set<std::string> stale_;
 };

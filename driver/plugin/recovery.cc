@@ -186,6 +186,7 @@ class Finder {
         d.object = object;
         d.detail = "binding is " + b.status + (edge.empty() ? " without an edge" : "");
         const std::string adopt = AdoptableEdge(b, unique);
+        if (!adopt.empty()) d.edge_id = adopt;
         d.action = adopt.empty() ? "no edge found on the manager: remove the half-created router"
                                  : "adopt edge " + adopt + " (binding ACTIVE, vnic slots)";
         items_.push_back(std::move(d));

@@ -80,7 +80,8 @@ struct Debris {
   std::string object;  // "router <id> (edge-7)", "edge edge-12 (<name>)", "port <id>", ...
   std::string detail;  // what is wrong, one line
   std::string action;  // what the fix does, one line
-  // Identifiers the fix uses (only those of its kind are set).
+  // Identifiers of the objects concerned (only those of its kind are set; a pending binding
+  // names the edge it would adopt).
   std::string router_id;
   std::string edge_id;
   std::string port_id;
