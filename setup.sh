@@ -57,7 +57,8 @@ run_sanitized() {  # run_sanitized PRESET
 }
 
 # The scenario library beyond ctest: determinism of the concurrency scenarios (20 repeats, same
-# normalized report), the swarm, and the whole library under TSan.
+# normalized report), the swarm, the crash sweep (real SIGKILLs, about 100 crash points, 1-2
+# minutes), and the whole library under TSan.
 scenario_checks() {
   log "concurrency scenarios, 20 repeats each (normalized reports must be identical)"
   build/bin/nsxv-md scenario run scenarios/library --tag concurrency --repeat 20 >build/scenario-repeat.txt ||
@@ -67,6 +68,11 @@ scenario_checks() {
   build/bin/nsxv-md scenario swarm --seeds 1..500 --out build/swarm-failures --jobs "$JOBS" \
     >build/swarm.txt || { grep -v '^PASS' build/swarm.txt | tail -n 40; exit 1; }
   tail -n 1 build/swarm.txt >&2
+  log "crash sweep: SIGKILL at every request of init, router create/delete, network create"
+  build/bin/nsxv-md scenario crash-sweep >build/crash-sweep.txt ||
+    { grep -v '^PASS' build/crash-sweep.txt | tail -n 40; exit 1; }
+  tail -n 1 build/crash-sweep.txt >&2
+  build/bin/nsxv-md scenario crash-sweep --soak 1 --kills 50 >&2
   build tsan nsxv-md
   log "scenario library under tsan"
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -15,6 +16,7 @@
 #include "bench/edge_setup.h"
 #include "cli/commands.h"
 #include "fake_nsxv/fake_cli.h"
+#include "scenarios/crash_sweep.h"
 #include "scenarios/scenario_command.h"
 #include "scenarios/swarm.h"
 
@@ -155,6 +157,35 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                         "File whose first line is Nova's metadata_proxy_shared_secret (default: "
                         "the driver's metadata_shared_secret)");
 
+  RepairOptions repair;
+  CLI::App* repair_cmd = app.add_subcommand(
+      "repair",
+      "List (default, or --dry-run) or fix (--yes) what check reports and can be fixed without "
+      "guessing: half-created or orphaned router bindings, orphaned or missing edges (only edges "
+      "named by the driver), orphaned vnic slots, ports, IP allocations, virtual wires (fake "
+      "only) and stale router metadata; exit 1 when something is left (docs/nsxv-md/repair.md)");
+  repair_cmd->add_option("KIND", repair.kinds,
+                         "Only these kinds (pending-bindings, orphaned-bindings, missing-edges, "
+                         "orphaned-edges, orphaned-vnics, orphaned-ports, orphaned-allocations, "
+                         "orphaned-internal-networks, orphaned-wires, metadata)");
+  repair_cmd->add_flag("--dry-run", repair.dry_run, "List only (the default)");
+  repair_cmd->add_flag("--yes", repair.yes, "Apply the fixes");
+  repair_cmd->add_option("--edge-prefix", repair.edge_prefix,
+                         "Narrow the naming scope to edges whose name starts with this prefix");
+
+  NetworkOptions network;
+  CLI::App* network_cmd = app.add_subcommand("network", "Tenant networks: create, delete");
+  network_cmd->require_subcommand(1);
+  CLI::App* net_create_cmd = network_cmd->add_subcommand(
+      "create", "Create a network (one NSX virtual wire) with one subnet");
+  net_create_cmd->add_option("NAME", network.name, "Network name")->required();
+  net_create_cmd->add_option("--cidr", network.cidr, "Subnet CIDR")->capture_default_str();
+  net_create_cmd->add_option("--tenant", network.tenant, "Tenant (project) id")
+      ->capture_default_str();
+  CLI::App* net_delete_cmd =
+      network_cmd->add_subcommand("delete", "Delete a network and its virtual wire");
+  net_delete_cmd->add_option("NETWORK", network.name, "Network name or id")->required();
+
   bench::BenchCommandOptions bench_opts;
   std::vector<std::string> bench_backends;
   CLI::App* bench_cmd = app.add_subcommand(
@@ -220,6 +251,27 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   scenario_swarm_cmd->add_option("--jobs", swarm_opts.jobs, "Seeds run at once (threads)")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
+  scenarios::CrashSweepOptions sweep_opts;
+  CLI::App* scenario_sweep_cmd = scenario_cmd->add_subcommand(
+      "crash-sweep",
+      "SIGKILL this nsxv-md, run as a child process against the fake over HTTPS, at every "
+      "request of init, router create, router delete and network create (before and after the "
+      "manager applies it); after each kill: init, repair --yes, check must be clean");
+  scenario_sweep_cmd->add_option("--flow", sweep_opts.flows, "Only this flow (repeatable)")
+      ->check(CLI::IsMember(scenarios::CrashSweepFlows()));
+  scenario_sweep_cmd
+      ->add_option("--max-points", sweep_opts.max_points,
+                   "Only the first N request indexes of each flow (0: all)")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  scenario_sweep_cmd->add_option(
+      "--soak", sweep_opts.soak_seed,
+      "Instead: the random soak with this seed (two processes, random operations, SIGKILLs)");
+  scenario_sweep_cmd->add_option("--kills", sweep_opts.soak_kills, "SIGKILLs of the soak")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  scenario_sweep_cmd->add_flag("--keep", sweep_opts.keep_work_dir,
+                               "Keep the work directory (databases and child outputs)");
   fake::FakeCliFlags fake_flags;
   CLI::App* fake_cmd = app.add_subcommand(
       "fake",
@@ -276,6 +328,13 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     if (verbose == 0) spdlog::set_level(spdlog::level::critical);
     return scenarios::RunSwarmCommand(swarm_opts, out, err);
   }
+  if (*scenario_sweep_cmd) {
+    sweep_opts.json = json;
+    std::error_code ec;
+    sweep_opts.binary = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    if (verbose == 0) spdlog::set_level(spdlog::level::critical);
+    return scenarios::RunCrashSweepCommand(sweep_opts, out, err);
+  }
   if (*fake_cmd) {
     // The fake prints its own output (not the JSON document).
     return fake::RunFake(fake_flags, out, err, "nsxv-md fake");
@@ -309,6 +368,15 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   } else if (*trace_cmd) {
     s.command = "trace";
     code = RunTrace(s, trace);
+  } else if (*repair_cmd) {
+    s.command = "repair";
+    code = RunRepair(s, repair);
+  } else if (*net_create_cmd) {
+    s.command = "network create";
+    code = RunNetworkCreate(s, network);
+  } else if (*net_delete_cmd) {
+    s.command = "network delete";
+    code = RunNetworkDelete(s, network);
   }
   if (s.json) PrintJson(s, code);
   return code;

@@ -2,9 +2,10 @@
 // in-process (no subprocess): Run(argc, argv, out, err) parses the arguments with CLI11, loads
 // the nsx.ini configuration, runs one subcommand and returns the exit code.
 //
-// Subcommands: demo, init, router create|delete|list, status, redo-config, update-secret, check,
-// fake. Global options (accepted before or after the subcommand): --config FILE, --set
-// SECTION.OPTION=VALUE (repeatable), --json, -v/--verbose (repeatable), -q/--quiet.
+// Subcommands: demo, init, router create|delete|list, network create|delete, status, redo-config,
+// update-secret, check, repair, scenario run|swarm|crash-sweep, bench, fake. Global options
+// (accepted before or after the subcommand): --config FILE, --set SECTION.OPTION=VALUE
+// (repeatable), --json, -v/--verbose (repeatable), -q/--quiet.
 //
 // Output: tables on `out` by default; with --json exactly one JSON document on `out`
 // ({"command", "ok", "exit_code", "warnings", "result", "error"}), also on failure. Errors are

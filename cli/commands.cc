@@ -22,11 +22,7 @@ using json = nlohmann::json;
 
 std::string OrDash(const std::string& s) { return s.empty() ? "-" : s; }
 
-// Connect + OpenStore (+ handler and Init when `init` is set).
-struct Prepared {
-  std::unique_ptr<Runtime> runtime;
-  std::optional<md_proxy::InitReport> init;
-};
+}  // namespace
 
 // Loads the configuration, connects and opens the store; with `handler`, makes the metadata
 // handler and (unless `run_init` is false) runs its Init.
@@ -57,6 +53,8 @@ std::optional<CommandError> Prepare(Session& s, Prepared* p, bool handler, bool 
   }
   return std::nullopt;
 }
+
+namespace {
 
 json AdminReportJson(const md_proxy::AdminReport& r) {
   json edges = json::array();

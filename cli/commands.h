@@ -51,6 +51,14 @@ struct RouterOptions {
   std::string tenant = "nsxv-md";
 };
 
+// Connect + OpenStore (+ the handler and its Init when `handler` is set; `read_only` forces
+// metadata_initializer off).
+struct Prepared {
+  std::unique_ptr<Runtime> runtime;
+  std::optional<md_proxy::InitReport> init;
+};
+std::optional<CommandError> Prepare(Session& s, Prepared* p, bool handler, bool read_only);
+
 int RunDemo(Session& s, const DemoOptions& options);
 int RunInit(Session& s);
 int RunRouterCreate(Session& s, const RouterOptions& options);
@@ -67,6 +75,21 @@ struct TraceOptions {
   std::string nova_secret_file;  // file holding Nova's metadata_proxy_shared_secret (optional)
 };
 int RunTrace(Session& s, const TraceOptions& options);
+struct RepairOptions {
+  bool dry_run = false;
+  bool yes = false;
+  std::string edge_prefix;
+  std::vector<std::string> kinds;
+};
+int RunRepair(Session& s, const RepairOptions& options);
+
+struct NetworkOptions {
+  std::string name;  // create: the name; delete: a name or an id
+  std::string cidr = "10.0.0.0/24";
+  std::string tenant = "nsxv-md";
+};
+int RunNetworkCreate(Session& s, const NetworkOptions& options);
+int RunNetworkDelete(Session& s, const NetworkOptions& options);
 
 // Shared pieces of the commands (commands.cc), used by the demo too.
 nlohmann::json InitReportJson(const md_proxy::InitReport& report);

@@ -66,6 +66,7 @@ class Runtime {
   const driver::Vcns& vcns() const { return *vcns_; }
   const driver::ApiClient& client() const { return *client_; }
   plugin::Plugin& plugin() { return *plugin_; }
+  locking::LockProvider& locks() { return *locks_; }
   md_proxy::MetadataProxyHandler& handler() { return *handler_; }
   const md_proxy::ContextFactory& contexts() const { return contexts_; }
   // The admin Context of this (the constructing) thread.

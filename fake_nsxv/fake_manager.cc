@@ -63,7 +63,34 @@ bool FakeManager::Authorized(const HttpRequest& request) const {
   return auth && *auth == expected_auth_;
 }
 
-Exchange FakeManager::Process(const HttpRequest& request) {
+void FakeManager::SetCrashPoint(std::optional<CrashPoint> point) {
+  MutexLock lock(&mu_);
+  crash_ = std::move(point);
+  crash_fired_ = false;
+}
+
+int64_t FakeManager::NodeRequests(const std::string& node) const {
+  MutexLock lock(&mu_);
+  const auto it = node_requests_.find(node);
+  return it == node_requests_.end() ? 0 : it->second;
+}
+
+bool FakeManager::CrashPointFired() const {
+  MutexLock lock(&mu_);
+  return crash_fired_;
+}
+
+Exchange FakeManager::Process(const HttpRequest& original) {
+  constexpr std::string_view kNodePrefix = "/__node/";
+  if (!original.target.starts_with(kNodePrefix)) return ProcessFor("", original);
+  const size_t end = original.target.find('/', kNodePrefix.size());
+  if (end == std::string::npos) return ProcessFor("", original);
+  HttpRequest request = original;
+  request.target = original.target.substr(end);
+  return ProcessFor(original.target.substr(kNodePrefix.size(), end - kNodePrefix.size()), request);
+}
+
+Exchange FakeManager::ProcessFor(const std::string& node, const HttpRequest& request) {
   const TimePoint start = clock_.Now();
   const std::string path(request.Path());
   JournalEntry entry{0, request.method, request.target, "", 0, "", "", 0};
@@ -89,6 +116,24 @@ Exchange FakeManager::Process(const HttpRequest& request) {
   if (path.starts_with("/__fake/") || path == "/__fake") {
     entry.route = "admin";
     ex = HandleAdmin(request);
+    return finish();
+  }
+
+  // The crash point of this node, when this is its request.
+  std::optional<CrashPoint> crash;
+  if (!node.empty()) {
+    MutexLock lock(&mu_);
+    const int64_t n = ++node_requests_[node];
+    if (crash_ && !crash_fired_ && crash_->node == node && crash_->request == n) {
+      crash_fired_ = true;
+      crash = crash_;
+    }
+  }
+  if (crash && crash->phase == CrashPhase::kBeforeApply) {
+    entry.route = Router::RouteName(request);
+    entry.fault = "crash-before-apply";
+    if (crash->kill) crash->kill();
+    ex.delivery = Delivery::kReset;
     return finish();
   }
 
@@ -161,6 +206,11 @@ Exchange FakeManager::Process(const HttpRequest& request) {
   } else if (after == FaultKind::kGarbage) {
     MakeGarbage(&ex.response);
   } else if (after == FaultKind::kResponseLost) {
+    ex.delivery = Delivery::kResponseLost;
+  }
+  if (crash) {  // kAfterApply: applied above; the node dies before it reads the answer
+    entry.fault = "crash-after-apply";
+    if (crash->kill) crash->kill();
     ex.delivery = Delivery::kResponseLost;
   }
   return finish();

@@ -86,6 +86,9 @@ struct CheckOptions {
   // Non-empty: only backend edges and virtual wires whose name starts with this prefix take part
   // in the backend-side orphan checks (see "Scope" above). Empty: every backend object does.
   std::string edge_name_prefix;
+  // Also requires the driver's naming (plugin::IsDriverEdgeName for edges; a bare UUID, the
+  // network id, for virtual wires) for a backend object to be in scope (nsxv-md repair).
+  bool driver_naming_only = false;
   // Unset: the virtual-wire existence checks are skipped (see "Virtual wires" above).
   WireLister list_virtual_wires;
   // Set: the metadata-path invariant runs through this client (must outlive the call). Off by

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "driver/common/status.h"
+#include "driver/plugin/recovery.h"
 #include "driver/store/context.h"
 #include "scenarios/invariants.h"
 
@@ -20,7 +21,13 @@ inline void Expect(CheckReport& report, bool ok, const std::string& invariant,
 }
 
 // Whether a backend object named `name` is within the prefix scope of `options`.
-inline bool InScope(const CheckOptions& options, const std::optional<std::string>& name) {
+inline bool InScope(const CheckOptions& options, const std::optional<std::string>& name,
+                    bool wire = false) {
+  if (options.driver_naming_only) {
+    if (!name) return false;
+    const bool driver_named = wire ? plugin::IsUuidText(*name) : plugin::IsDriverEdgeName(*name);
+    if (!driver_named) return false;
+  }
   if (options.edge_name_prefix.empty()) return true;
   return name && name->rfind(options.edge_name_prefix, 0) == 0;
 }

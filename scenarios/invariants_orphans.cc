@@ -68,7 +68,8 @@ class StoreChecker {
       NSXV_ASSIGN_OR_RETURN(wires_, options_.list_virtual_wires());
       report_.virtual_wires_listed = true;
       for (const BackendWire& w : wires_) {
-        ++(InScope(options_, w.name) ? report_.virtual_wires : report_.foreign_wires);
+        ++(InScope(options_, w.name, /*wire=*/true) ? report_.virtual_wires
+                                                    : report_.foreign_wires);
       }
     }
     CheckAllocations();
@@ -192,7 +193,7 @@ class StoreChecker {
     }
     if (!report_.virtual_wires_listed) return;
     for (const BackendWire& w : wires_) {
-      if (!InScope(options_, w.name)) continue;
+      if (!InScope(options_, w.name, /*wire=*/true)) continue;
       Expect(report_, mapped.count(w.id) == 1, "orphans",
              "virtual wire " + w.id + " (" + w.name + ")",
              "exists on the backend but no network maps to it");

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "driver/md_proxy/md_proxy_internal.h"
+#include "driver/plugin/recovery.h"
 #include "driver/store/nsxv_db.h"
 
 namespace nsxv::md_proxy {
@@ -101,6 +102,12 @@ Result<InitReport> MetadataProxyHandler::InitLocked() {
   }
   NSXV_ASSIGN_OR_RETURN(auto lock, locks_.Acquire(locking::kMetadataInitLock));
   NSXV_ASSIGN_OR_RETURN(auto ctx, contexts_(true));
+  if (config_.metadata_initializer) {
+    // Recovery at start (plugin/recovery.h); what it cannot fix is logged and retried next time.
+    if (auto r = plugin::RecoverAtStart(*ctx, vcns_, plugin_, locks_); !r.ok()) {
+      spdlog::warn("recovery at start skipped: {}", r.error().message());
+    }
+  }
   NSXV_ASSIGN_OR_RETURN(const InternalNet net, GetOrCreateInternalNetwork(*ctx));
   {
     MutexLock l(&mu_);

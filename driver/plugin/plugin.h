@@ -4,10 +4,12 @@
 // edge_utils.py / edge_appliance_driver.py (routes §1.11, vnics §1.9, firewall §1.14).
 //
 // Consistency rules (checked by the fail-matrix tests against the fake NSX manager):
-//  - create_router: router row + binding PENDING_CREATE are committed first; the edge is
-//    deployed; then binding ACTIVE + vnic slots + router ACTIVE are committed in one
-//    transaction. Any failure removes the edge (if one was created, found by its unique name)
-//    and the rows: no binding, no router, no edge is left behind.
+//  - create_router: holds the router's lock (EdgeLockName(router id)) until it returns, so
+//    recovery (recovery.h) can tell a live create from a killed one; router row + binding
+//    PENDING_CREATE are committed first; the edge is deployed; then binding ACTIVE + vnic slots +
+//    router ACTIVE are committed in one transaction. Any failure removes the edge (if one was
+//    created, found by its unique name) and the rows: no binding, no router, no edge is left
+//    behind.
 //  - delete_router: the edge is deleted first (404 counts as gone); only then are the router's
 //    ports, vnic slots, binding and row removed in one transaction. A failed backend delete marks
 //    the binding ERROR and leaves the rest, so a rerun converges.
@@ -228,6 +230,8 @@ class Plugin {
                         const std::vector<FirewallRuleSpec>& rules, bool allow_external);
 
   const PluginConfig& config() const { return config_; }
+  // The deploy document's inputs for an exclusive router edge named `edge_name`.
+  driver::EdgeSpec EdgeSpecFor(const std::string& edge_name) const;
 
  private:
   std::optional<std::string> Tenant(store::Context& ctx,

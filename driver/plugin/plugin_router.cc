@@ -87,6 +87,8 @@ Result<Router> Plugin::CreateRouter(Context& ctx, const RouterSpec& spec) {
   binding.status = store::kStatusPendingCreate;
   binding.appliance_size = size;
   binding.edge_type = "service";
+  NSXV_ASSIGN_OR_RETURN(auto lock,
+                        locks_.AcquireFor(locking::EdgeLockName(router.id), config_.lock_timeout));
   const Status recorded = store::RunInTransaction(ctx, [&]() -> Status {
     NSXV_RETURN_IF_ERROR(store::InsertRouter(ctx, router));
     return store::AddRouterBinding(ctx, binding);

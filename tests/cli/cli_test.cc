@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
+#include "driver/store/sqlite.h"
 #include "fake_nsxv/fake_manager.h"
 #include "fake_nsxv/fault_plan.h"
 #include "fake_nsxv/server.h"
@@ -130,8 +131,9 @@ void ExpectDocument(const json& doc, const std::string& command, bool ok) {
 TEST(CliUsageTest, HelpListsEverySubcommand) {
   const Outcome o = RunCli({"--help"});
   EXPECT_EQ(o.code, 0);
-  for (const char* name : {"demo", "init", "router", "status", "redo-config", "update-secret",
-                           "check", "fake", "--config", "--set", "--json", "Exit codes"}) {
+  for (const char* name :
+       {"demo", "init", "router", "status", "redo-config", "update-secret", "check", "repair",
+        "network", "fake", "--config", "--set", "--json", "Exit codes"}) {
     EXPECT_NE(o.out.find(name), std::string::npos) << name;
   }
   for (const std::vector<std::string>& sub :
@@ -145,6 +147,9 @@ TEST(CliUsageTest, HelpListsEverySubcommand) {
                                              {"redo-config"},
                                              {"update-secret"},
                                              {"check"},
+                                             {"repair"},
+                                             {"network", "create"},
+                                             {"network", "delete"},
                                              {"fake"}}) {
     std::vector<std::string> args = sub;
     args.push_back("--help");
@@ -362,6 +367,75 @@ TEST_F(CliTest, CheckFindsAnEdgeDeletedBehindTheDriversBack) {
   ExpectDocument(report, "check", false);
   EXPECT_GE(report["result"]["violations"].size(), 1u);
   EXPECT_EQ(report["result"]["violations"][0]["invariant"], "routers");
+}
+
+// repair lists without changing anything (exit 1: something to repair), fixes with --yes
+// (exit 0: check is clean after it), and then has nothing left to list (exit 0).
+TEST_F(CliTest, RepairListsThenFixesWithYes) {
+  ASSERT_EQ(Cli({"router", "create", "victim", "--json"}).code, 0);
+  const json doc = Cli({"router", "list", "--json"}).Json();
+  std::string edge;
+  for (const json& r : doc["result"]["routers"]) {
+    if (r["name"] == "victim") edge = r["edge_id"];
+  }
+  ASSERT_TRUE(manager_->model().DeleteEdge(edge).ok());
+  ASSERT_EQ(Cli({"check"}).code, 1);
+
+  Outcome o = Cli({"repair", "--json"});
+  EXPECT_EQ(o.code, 1) << o.out << o.err;
+  json report = o.Json();
+  ExpectDocument(report, "repair", false);
+  EXPECT_FALSE(report["result"]["applied"].get<bool>());
+  ASSERT_GE(report["result"]["items"].size(), 1u) << o.out;
+  EXPECT_EQ(report["result"]["items"][0]["kind"], "missing-edges");
+  EXPECT_EQ(report["result"]["items"][0]["outcome"], "found");
+  EXPECT_TRUE(report["result"]["virtual_wires_listed"].get<bool>());  // the fake lists them
+  EXPECT_EQ(Cli({"check"}).code, 1) << "listing changed something";
+  EXPECT_EQ(Cli({"repair", "--dry-run"}).code, 1);
+
+  o = Cli({"repair", "--yes", "--json"});
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+  report = o.Json();
+  ExpectDocument(report, "repair", true);
+  EXPECT_TRUE(report["result"]["applied"].get<bool>());
+  EXPECT_GE(report["result"]["fixed"].get<int>(), 1);
+  EXPECT_EQ(report["result"]["left"].size(), 0u);
+  EXPECT_EQ(Cli({"check"}).code, 0);
+  o = Cli({"repair"});
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+  EXPECT_NE(o.out.find("0 item(s) to repair"), std::string::npos) << o.out;
+}
+
+// What no repair applies to is left, with its reason, and the exit code is 1.
+TEST_F(CliTest, RepairReportsWhatItCannotFix) {
+  ASSERT_EQ(Cli({"network", "create", "web", "--cidr", "10.1.0.0/24"}).code, 0);
+  {
+    auto file = store::Db::Open(db(), {});
+    ASSERT_TRUE(file.ok());
+    ASSERT_TRUE((*file)
+                    ->Exec("DELETE FROM neutron_nsx_network_mappings WHERE neutron_id IN "
+                           "(SELECT id FROM networks WHERE name = 'web')")
+                    .ok());
+  }
+  const Outcome o = Cli({"repair", "--yes", "--json"});
+  EXPECT_EQ(o.code, 1) << o.out << o.err;
+  const json report = o.Json();
+  ExpectDocument(report, "repair", false);
+  bool wire_fixed = false;
+  for (const json& i : report["result"]["items"]) {
+    wire_fixed = wire_fixed || (i["kind"] == "orphaned-wires" && i["outcome"] == "fixed");
+  }
+  EXPECT_TRUE(wire_fixed) << o.out;  // the unmapped wire is deleted
+  ASSERT_EQ(report["result"]["left"].size(), 1u) << o.out;
+  EXPECT_EQ(report["result"]["left"][0]["invariant"], "half-created");
+  EXPECT_NE(report["result"]["left"][0]["detail"].get<std::string>().find("no virtual wire"),
+            std::string::npos);
+  EXPECT_NE(report["error"].get<std::string>().find("could not be fixed"), std::string::npos);
+}
+
+TEST_F(CliTest, RepairUsageErrorsExit2) {
+  EXPECT_EQ(Cli({"repair", "no-such-kind"}).code, 2);
+  EXPECT_EQ(Cli({"repair", "--yes", "--dry-run"}).code, 2);
 }
 
 TEST_F(CliTest, StatusIsReadOnlyAndReportsDrift) {

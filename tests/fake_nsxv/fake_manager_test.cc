@@ -270,5 +270,41 @@ TEST_F(FakeManagerTest, FaultDecisionsDeterministicUnderConcurrency) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(run(), first);
 }
 
+// A node names itself by the "/__node/<name>" prefix; its requests are counted, processed
+// without the prefix, and the crash point fires at exactly its Nth request.
+TEST_F(FakeManagerTest, CrashPointBeforeApplyKillsWithoutApplying) {
+  int kills = 0;
+  manager_.SetCrashPoint(CrashPoint{"a", 2, CrashPhase::kBeforeApply, [&] { ++kills; }});
+  EXPECT_EQ(manager_.Process(Request("GET", "/__node/a/api/4.0/edges")).response.status, 200);
+  EXPECT_EQ(manager_.Process(Request("GET", "/__node/b/api/4.0/edges")).response.status, 200);
+  const Exchange ex =
+      manager_.Process(Request("POST", "/__node/a/api/4.0/edges", DeployEdgeBody("x-1")));
+  EXPECT_EQ(ex.delivery, Delivery::kReset);
+  EXPECT_EQ(kills, 1);
+  EXPECT_TRUE(manager_.CrashPointFired());
+  EXPECT_EQ(EdgeCount(), 0);  // never applied
+  EXPECT_EQ(manager_.NodeRequests("a"), 2);
+  EXPECT_EQ(manager_.NodeRequests("b"), 1);
+  // Fires once: the next request of the node goes through.
+  const Exchange again =
+      manager_.Process(Request("POST", "/__node/a/api/4.0/edges", DeployEdgeBody("x-1")));
+  EXPECT_EQ(again.delivery, Delivery::kNormal);
+  EXPECT_EQ(again.response.status, 201);
+  EXPECT_EQ(kills, 1);
+}
+
+TEST_F(FakeManagerTest, CrashPointAfterApplyAppliesThenLosesTheAnswer) {
+  int kills = 0;
+  manager_.SetCrashPoint(CrashPoint{"a", 1, CrashPhase::kAfterApply, [&] { ++kills; }});
+  const Exchange ex =
+      manager_.Process(Request("POST", "/__node/a/api/4.0/edges", DeployEdgeBody("x-1")));
+  EXPECT_EQ(ex.delivery, Delivery::kResponseLost);
+  EXPECT_EQ(kills, 1);
+  EXPECT_EQ(EdgeCount(), 1);  // applied
+  // Admin requests of a node are not counted.
+  EXPECT_EQ(manager_.Process(Request("GET", "/__node/a/__fake/counters")).response.status, 200);
+  EXPECT_EQ(manager_.NodeRequests("a"), 1);
+}
+
 }  // namespace
 }  // namespace nsxv::fake
