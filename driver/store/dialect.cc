@@ -54,6 +54,8 @@ std::string MariadbSql(std::string_view sql) {
   if (sql == "BEGIN IMMEDIATE" || sql == "BEGIN") return "START TRANSACTION";
   std::string s(sql);
   ReplaceAll(s, "INSERT OR IGNORE", "INSERT IGNORE");
+  ReplaceAll(s, "PRAGMA foreign_keys = OFF", "SET SESSION foreign_key_checks = 0");
+  ReplaceAll(s, "PRAGMA foreign_keys = ON", "SET SESSION foreign_key_checks = 1");
   ReplaceAll(s, kSqliteNow, kMariadbNow);
   // json_each(ARG) -> JSON_TABLE(ARG, ...) AS nsxv_json; ARG has no parentheses in the store.
   constexpr std::string_view kJsonEach = "json_each(";

@@ -14,6 +14,7 @@
 //     INSERT OR IGNORE      -> INSERT IGNORE
 //     strftime(ISO, 'now')  -> the MariaDB expression of {now}
 //     BEGIN [IMMEDIATE]     -> START TRANSACTION
+//     PRAGMA foreign_keys = OFF / ON -> SET SESSION foreign_key_checks = 0 / 1
 //     ?N parameters         -> positional ?, mapped back to N by the engine (mariadb.cc)
 // Integer division is not rewritten: the store's SQL avoids `/` on integers (MariaDB's `/`
 // gives a decimal).
