@@ -22,12 +22,18 @@ using json = nlohmann::json;
 
 std::string OrDash(const std::string& s) { return s.empty() ? "-" : s; }
 
+// The printable value of an option (secrets without their password), as `config show` has it.
+std::string Described(const config::Config& config, const std::string& key) {
+  for (const auto& [k, v] : config::Describe(config)) {
+    if (k == key) return v;
+  }
+  return {};
+}
+
 }  // namespace
 
-// Loads the configuration, connects and opens the store; with `handler`, makes the metadata
-// handler and (unless `run_init` is false) runs its Init.
 std::optional<CommandError> Prepare(Session& s, Prepared* p, bool handler, bool read_only,
-                                    bool run_init = true) {
+                                    bool run_init) {
   config::Config config;
   if (auto e = s.LoadConfig(&config)) return e;
   p->runtime = std::make_unique<Runtime>(std::move(config));
@@ -278,10 +284,12 @@ int RunRouterList(Session& s) {
   json routers = json::array();
   Table t({"ID", "NAME", "TENANT", "STATUS", "EDGE", "ROLE", "METADATA IP"});
   struct stat st {};
-  // A database that does not exist yet has no routers; listing must not create it.
-  if (stat(config.database.path.c_str(), &st) == 0) {
+  // A database file that does not exist yet has no routers; listing must not create it.
+  const bool mariadb = !config.database.connection.empty();
+  if (mariadb || stat(config.database.path.c_str(), &st) == 0) {
     store::ContextOptions o;
     o.path = config.database.path;
+    o.connection = config.database.connection;
     o.is_admin = true;
     auto ctx = store::Context::Open(o);
     if (!ctx.ok()) return s.Fail({kExitFailed, ctx.error().message()});
@@ -315,10 +323,12 @@ int RunRouterList(Session& s) {
           {r.id, r.name, r.tenant_id.value_or(""), r.status, OrDash(edge), role, OrDash(md_ip)});
     }
   }
-  s.result = {{"database", config.database.path}, {"routers", routers}};
+  const std::string database =
+      mariadb ? Described(config, "database.connection") : config.database.path;
+  s.result = {{"database", database}, {"routers", routers}};
   if (!s.json) {
     t.Print(s.out);
-    s.out << "\n" << t.rows() << " router(s) in " << config.database.path << "\n";
+    s.out << "\n" << t.rows() << " router(s) in " << database << "\n";
   }
   return kExitOk;
 }

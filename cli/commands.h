@@ -57,7 +57,10 @@ struct Prepared {
   std::unique_ptr<Runtime> runtime;
   std::optional<md_proxy::InitReport> init;
 };
-std::optional<CommandError> Prepare(Session& s, Prepared* p, bool handler, bool read_only);
+// Loads the configuration, connects and opens the store; with `handler`, makes the metadata
+// handler and (unless `run_init` is false) runs its Init.
+std::optional<CommandError> Prepare(Session& s, Prepared* p, bool handler, bool read_only,
+                                    bool run_init = true);
 
 int RunDemo(Session& s, const DemoOptions& options);
 int RunInit(Session& s);

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "driver/config/mapping.h"
+#include "driver/locking/mysql_lock.h"
 #include "driver/transport/beast_transport.h"
 
 namespace nsxv::cli {
@@ -117,21 +118,37 @@ void Runtime::ProbeVersion(Duration timeout) {
 
 std::optional<CommandError> Runtime::OpenStore() {
   const std::string& path = config_.database.path;
-  if (path == ":memory:" || path.empty()) {
-    return CommandError{
-        2, "[database] path '" + path + "' cannot be shared by the worker threads: give a file"};
+  const std::string& connection = config_.database.connection;
+  if (connection.empty()) {
+    if (path == ":memory:" || path.empty()) {
+      return CommandError{
+          2, "[database] path '" + path + "' cannot be shared by the worker threads: give a file"};
+    }
+    if (Status s = store::EnsureParentDirectory(path); !s.ok()) {
+      return CommandError{1, "[database] path " + path + ": " + s.message()};
+    }
+    contexts_ = md_proxy::MakeContextFactory(path);
+  } else {
+    contexts_ = [connection](bool admin) {
+      store::ContextOptions o;
+      o.connection = connection;
+      o.is_admin = admin;
+      o.tenant_id = admin ? md_proxy::kInternalTenantId : "";
+      return store::Context::Open(o);
+    };
   }
-  if (Status s = store::EnsureParentDirectory(path); !s.ok()) {
-    return CommandError{1, "[database] path " + path + ": " + s.message()};
-  }
-  contexts_ = md_proxy::MakeContextFactory(path);
+  // Errors of a MariaDB store name its URL without the password (store/mysql_url.h).
+  const std::string where =
+      connection.empty() ? "[database] path " + path : "[database] connection";
   auto ctx = contexts_(/*admin=*/true);
-  if (!ctx.ok()) return CommandError{1, "[database] path " + path + ": " + ctx.error().message()};
+  if (!ctx.ok()) return CommandError{1, where + ": " + ctx.error().message()};
   admin_ctx_ = std::move(ctx).value();
 
   locking::HostLockOptions lopt;
   lopt.lock_dir = (std::filesystem::path(path).parent_path() / "locks").string();
-  locks_ = std::make_unique<locking::HostLockProvider>(RealClock(), lopt);
+  auto locks = locking::MakeLockProvider(RealClock(), config_.locking_coordinator_url, lopt);
+  if (!locks.ok()) return CommandError{1, "[DEFAULT] " + locks.error().message()};
+  locks_ = std::move(locks).value();
   plugin_ = std::make_unique<plugin::Plugin>(*vcns_, *locks_, config::ToPluginConfig(config_));
   return std::nullopt;
 }
@@ -164,6 +181,7 @@ std::optional<CommandError> Runtime::MakeHandler(bool read_only) {
 Result<std::unique_ptr<store::Context>> Runtime::OpenContext(const std::string& tenant_id) const {
   store::ContextOptions o;
   o.path = config_.database.path;
+  o.connection = config_.database.connection;
   o.tenant_id = tenant_id;
   o.is_admin = true;
   return store::Context::Open(o);

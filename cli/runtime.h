@@ -84,7 +84,7 @@ class Runtime {
   std::unique_ptr<Transport> transport_;
   std::unique_ptr<driver::ApiClient> client_;
   std::unique_ptr<driver::Vcns> vcns_;
-  std::unique_ptr<locking::HostLockProvider> locks_;
+  std::unique_ptr<locking::LockProvider> locks_;  // host locks, or GET_LOCK (mysql_lock.h)
   std::unique_ptr<plugin::Plugin> plugin_;
   md_proxy::ContextFactory contexts_;
   std::unique_ptr<store::Context> admin_ctx_;

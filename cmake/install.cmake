@@ -58,6 +58,6 @@ set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME nsxv-sim)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME nsxv-sim-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-    "libboost1.81-dev, libssl-dev, nlohmann-json3-dev, libsqlite3-dev, libspdlog-dev, libcli11-dev, cmake (>= 3.25)")
+    "libboost1.81-dev, libssl-dev, nlohmann-json3-dev, libsqlite3-dev, libmariadb-dev, libspdlog-dev, libcli11-dev, cmake (>= 3.25)")
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 include(CPack)

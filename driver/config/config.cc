@@ -6,6 +6,7 @@
 #include "driver/config/config_internal.h"
 #include "driver/config/ini.h"
 #include "driver/store/context.h"
+#include "driver/store/mysql_url.h"
 
 namespace nsxv::config {
 namespace {
@@ -142,6 +143,33 @@ Status CheckCombinations(Config& config) {
         "[nsxv] edge_appliance_user and edge_appliance_password are used only together; the one "
         "set is ignored");
   }
+  const auto origin_of = [&](const std::string& key) {
+    auto it = config.origins.find(key);
+    return it == config.origins.end() ? std::string() : it->second + ": ";
+  };
+  if (!config.database.connection.empty()) {
+    const std::string where = origin_of("database.connection") + "[database] connection: ";
+    if (config.origins.count("database.path") != 0) {
+      return InvalidArgument(where +
+                             "give either [database] path (SQLite) or connection, not both");
+    }
+    if (!store::IsMysqlUrl(config.database.connection)) {
+      return InvalidArgument(where +
+                             "only mysql:// or mysql+pymysql:// URLs are supported (for "
+                             "SQLite, set [database] path)");
+    }
+    auto url = store::ParseMysqlUrl(config.database.connection);
+    if (!url.ok()) return InvalidArgument(where + url.error().message());
+  }
+  if (!config.locking_coordinator_url.empty()) {
+    const std::string where =
+        origin_of("DEFAULT.locking_coordinator_url") + "[DEFAULT] locking_coordinator_url: ";
+    if (!store::IsMysqlUrl(config.locking_coordinator_url)) {
+      return InvalidArgument(where + "only mysql:// coordinators are supported");
+    }
+    auto url = store::ParseMysqlUrl(config.locking_coordinator_url);
+    if (!url.ok()) return InvalidArgument(where + url.error().message());
+  }
   if (o.insecure) {
     config.warnings.push_back(origin("insecure") +
                               "[nsxv] insecure = true: TLS certificate verification is OFF" +
@@ -182,6 +210,11 @@ std::vector<std::pair<std::string, std::string>> Describe(const Config& config) 
   };
   const auto boolean = [](bool b) { return std::string(b ? "true" : "false"); };
   const auto secret = [](bool set) { return std::string(set ? "<set>" : "<not set>"); };
+  const auto redacted = [&](const std::string& url) {
+    if (url.empty()) return std::string();
+    auto parsed = store::ParseMysqlUrl(url);
+    return parsed.ok() ? parsed->Redacted() : secret(true);
+  };
   const std::map<std::string, std::string> values = {
       {"manager_uri", opt(o.manager_uri)},
       {"user", o.user},
@@ -216,12 +249,14 @@ std::vector<std::pair<std::string, std::string>> Describe(const Config& config) 
       {"metadata_initializer", boolean(o.metadata_initializer)},
       {"metadata_service_allowed_ports", list(o.metadata_service_allowed_ports)},
       {"max_init_threads", std::to_string(o.max_init_threads)},
+      {"locking_coordinator_url", redacted(config.locking_coordinator_url)},
   };
   std::vector<std::pair<std::string, std::string>> out;
   for (const OptionInfo& info : KnownOptions()) {
     const std::string key = info.section + "." + info.name;
     if (info.section == "database") {
-      out.emplace_back(key, config.database.path);
+      out.emplace_back(
+          key, info.name == "path" ? config.database.path : redacted(config.database.connection));
     } else if (!info.used) {
       auto it = config.unused.find(key);
       out.emplace_back(key, it == config.unused.end() ? info.default_text : it->second);

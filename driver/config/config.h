@@ -1,6 +1,13 @@
 // nsx.ini configuration: the [nsxv] options of API reference §5 (same names, types and defaults
-// as vmware_nsx/common/config.py, with the exceptions listed below), plus [database] path, read
-// from an oslo.config style INI file and `--set section.option=value` overrides.
+// as vmware_nsx/common/config.py, with the exceptions listed below), plus [database] path and
+// connection and [DEFAULT] locking_coordinator_url, read from an oslo.config style INI file and
+// `--set section.option=value` overrides.
+//
+// The store: [database] path (an SQLite file, the default) or [database] connection, a MariaDB /
+// MySQL URL as in neutron.conf (mysql+pymysql://USER:PASSWORD@HOST/DB, or ...@/DB?unix_socket=
+// PATH); giving both is an error. Named locks: host-local file locks, or GET_LOCK on the server
+// of [DEFAULT] locking_coordinator_url = mysql://... Both URLs are secrets: messages and
+// Describe() show them without the password.
 //
 // Differences from upstream, on purpose:
 //  - `insecure` defaults to false: TLS verification is on unless asked off (upstream: true, and
@@ -11,9 +18,8 @@
 //    readable ca_file and metadata client cert/key files.
 //  - max_init_threads (2016: the constant MAX_INIT_THREADS = 3) is an option.
 // Options of §5 the metadata flow does not use here (availability_zones, dvs_id,
-// backup_edge_pool, task_status_check_interval, dhcp_force_metadata, [DEFAULT]
-// locking_coordinator_url) are accepted and type-checked; a warning says they have no effect
-// when they are set.
+// backup_edge_pool, task_status_check_interval, dhcp_force_metadata) are accepted and type-checked;
+// a warning says they have no effect when they are set.
 //
 // Unknown options of [nsxv] and [database] are warnings naming the closest known option (edit
 // distance); in [DEFAULT], which holds many neutron options, only near misses of ours are. Other
@@ -24,8 +30,8 @@
 // Errors: one line, kInvalidArgument (kNotFound / kPermissionDenied for an unusable file),
 // naming the option and where its value came from: "nsx.ini:12: [nsxv] retries = 'abc': not an
 // integer" or "--set nsxv.retries=abc: not an integer". Secret values (password,
-// metadata_shared_secret, edge_appliance_password) never appear in messages, warnings or
-// Describe().
+// metadata_shared_secret, edge_appliance_password, and the passwords of [database] connection
+// and locking_coordinator_url) never appear in messages, warnings or Describe().
 //
 // Pure values and functions; thread-safe. LoadConfig reads files and, for the default database
 // path, the environment (call it before starting threads).
@@ -83,11 +89,15 @@ struct NsxvOptions {
 
 struct DatabaseOptions {
   std::string path;  // empty until loaded: LoadConfig fills in store::DefaultDatabasePath()
+  // A MariaDB/MySQL URL (a secret: it holds the password); empty: SQLite at `path`.
+  std::string connection;
 };
 
 struct Config {
   NsxvOptions nsxv;
   DatabaseOptions database;
+  // [DEFAULT] locking_coordinator_url: a mysql URL (a secret); empty: host-local file locks.
+  std::string locking_coordinator_url;
   // Raw values of the accepted-but-unused options, by "section.option".
   std::map<std::string, std::string> unused;
   // Where each set option came from, by "section.option": "nsx.ini:12" or "--set".

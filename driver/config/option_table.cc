@@ -188,13 +188,22 @@ const std::vector<OptionDef>& Defs() {
     d->back().info.max = 1 << 30;
     d->push_back(Unused("nsxv", "dhcp_force_metadata", OptionType::kBool, "true",
                         "DHCP host routes for metadata (not used)"));
-    d->push_back(Unused("DEFAULT", "locking_coordinator_url", OptionType::kString, "",
-                        "Distributed lock service (not supported: host-local locks are used)"));
+    d->push_back({{"DEFAULT", "locking_coordinator_url", OptionType::kSecret, "",
+                   "Distributed locks: mysql://USER:PASSWORD@HOST/DB takes the named locks with "
+                   "GET_LOCK on that server; empty: host-local file locks (secret: shown without "
+                   "the password)"},
+                  [](Config& c, const std::string& v) { c.locking_coordinator_url = Trim(v); }});
     // [database].
     d->push_back({{"database", "path", OptionType::kString,
                    "$XDG_DATA_HOME/nsxv-sim/nsxv.db or ~/.local/share/nsxv-sim/nsxv.db",
                    "SQLite database file of the driver"},
                   [](Config& c, const std::string& v) { c.database.path = Trim(v); }});
+    d->push_back({{"database", "connection", OptionType::kSecret, "",
+                   "MariaDB/MySQL store instead of the SQLite file: "
+                   "mysql+pymysql://USER:PASSWORD@HOST[:PORT]/DB or "
+                   "mysql+pymysql://USER:PASSWORD@/DB?unix_socket=PATH (secret: shown without the "
+                   "password)"},
+                  [](Config& c, const std::string& v) { c.database.connection = Trim(v); }});
     return d;
   }();
   return *defs;

@@ -1,9 +1,9 @@
 // Port of the lock usage of vmware_nsx/common/locking.py (LockManager.get_lock): named locks
 // such as "nsx-metadata-init" and one lock per edge or router id.
 //
-// LockProvider is the interface (a distributed provider, e.g. over a coordination service, can
-// implement it later). HostLockProvider is the local one: a lock name is held by at most one
-// holder on the host at a time, through two layers:
+// LockProvider is the interface; MysqlLockProvider (mysql_lock.h) is the distributed one, over
+// GET_LOCK on a MariaDB/MySQL server. HostLockProvider is the local one: a lock name is held by at
+// most one holder on the host at a time, through two layers:
 //   1. in-process: one entry per name (a mutex-protected "held" flag and a condition variable),
 //      so threads of this process queue without touching the file system;
 //   2. cross-process: flock(LOCK_EX) on `<lock_dir>/<sanitized name>.lock`. The kernel releases

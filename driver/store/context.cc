@@ -7,6 +7,8 @@
 #include <system_error>
 #include <utility>
 
+#include "driver/store/mariadb.h"
+#include "driver/store/mysql_url.h"
 #include "driver/store/schema.h"
 
 namespace nsxv::store {
@@ -23,7 +25,7 @@ std::string ThreadName(std::thread::id id) {
 Context::Context(std::unique_ptr<Db> db, const ContextOptions& options)
     : db_(std::move(db)),
       owner_(std::this_thread::get_id()),
-      path_(options.path),
+      path_(db_->path()),
       tenant_id_(options.tenant_id),
       is_admin_(options.is_admin),
       clock_(options.clock != nullptr ? options.clock : &RealClock()) {}
@@ -31,9 +33,16 @@ Context::Context(std::unique_ptr<Db> db, const ContextOptions& options)
 Context::~Context() = default;
 
 Result<std::unique_ptr<Context>> Context::Open(const ContextOptions& options) {
+  if (!options.connection.empty()) {
+    NSXV_ASSIGN_OR_RETURN(const MysqlUrl url, ParseMysqlUrl(options.connection));
+    NSXV_ASSIGN_OR_RETURN(std::unique_ptr<MariadbDb> db,
+                          MariadbDb::Open(url, options.busy_timeout_ms));
+    NSXV_RETURN_IF_ERROR(Migrate(*db));
+    return std::unique_ptr<Context>(new Context(std::move(db), options));
+  }
   DbOptions db_options;
   db_options.busy_timeout_ms = options.busy_timeout_ms;
-  NSXV_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(options.path, db_options));
+  NSXV_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(options.path, db_options));
   // Validate before anything can write: switching to WAL rewrites the file header.
   auto version = SchemaVersion(*db);
   if (!version.ok()) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <random>
 #include <utility>
 #include <vector>
 
@@ -106,7 +107,8 @@ Result<std::string> AllocateIp(Context& ctx, const std::string& subnet_id,
   }
   Status inserted = Insert(*db, subnet_id, *ip, port_id, network_id);
   if (inserted.code() == StatusCode::kAlreadyExists) {
-    // Cannot happen under the IMMEDIATE transaction; if it does, the unit of work is retried.
+    // Another allocator took the address since our snapshot (MariaDB; on SQLite the IMMEDIATE
+    // transaction rules it out): the unit of work is retried.
     return Status(StatusCode::kConflict,
                   "lost an allocation race on subnet " + subnet_id + ": " + inserted.message());
   }
@@ -151,7 +153,8 @@ Status RunInTransaction(Context& ctx, const std::function<Status()>& body, int m
     NSXV_RETURN_IF_ERROR(body());
     return txn.Commit();
   }
-  Duration backoff = std::chrono::milliseconds(1);
+  thread_local std::minstd_rand jitter{std::random_device{}()};
+  Duration cap = std::chrono::milliseconds(1);
   Status last;
   for (int attempt = 1; attempt <= max_attempts; ++attempt) {
     last = [&]() -> Status {
@@ -163,10 +166,13 @@ Status RunInTransaction(Context& ctx, const std::function<Status()>& body, int m
     if (last.code() != StatusCode::kUnavailable && last.code() != StatusCode::kConflict) {
       return last;
     }
-    ctx.clock().SleepFor(backoff);
-    backoff = std::min<Duration>(backoff * 2, std::chrono::milliseconds(100));
+    if (attempt == max_attempts) break;
+    std::uniform_int_distribution<Duration::rep> pick(cap.count() / 2, cap.count());
+    ctx.clock().SleepFor(Duration(pick(jitter)));
+    cap = std::min<Duration>(cap * 2, std::chrono::milliseconds(100));
   }
-  return last;
+  return Status(last.code(),
+                "gave up after " + std::to_string(max_attempts) + " attempts: " + last.message());
 }
 
 }  // namespace nsxv::store

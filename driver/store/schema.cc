@@ -1,10 +1,12 @@
 // Schema follows the models of vmware_nsx/db/nsxv_models.py (reference §6) and the Neutron core
-// tables the metadata flow touches; it is written for SQLite, not translated from the alembic
-// migrations.
+// tables the metadata flow touches; it is written once, in SQLite's dialect with the tokens of
+// dialect.h, not translated from the alembic migrations.
 #include "driver/store/schema.h"
 
 #include <array>
 #include <string>
+
+#include "driver/store/dialect.h"
 
 namespace nsxv::store {
 namespace {
@@ -12,6 +14,7 @@ namespace {
 // Version 1. Timestamps are ISO-8601 UTC text (TimestampMixin of §6). Enums become CHECKs.
 constexpr const char* kMigration1 = R"sql(
 CREATE TABLE networks (
+  {rowid}
   id TEXT PRIMARY KEY,
   tenant_id TEXT,
   name TEXT NOT NULL DEFAULT '',
@@ -19,7 +22,7 @@ CREATE TABLE networks (
   shared INTEGER NOT NULL DEFAULT 0,
   port_security_enabled INTEGER NOT NULL DEFAULT 1,
   status TEXT NOT NULL DEFAULT 'ACTIVE',
-  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  created_at TEXT NOT NULL DEFAULT {now},
   updated_at TEXT
 );
 
@@ -31,6 +34,7 @@ CREATE TABLE neutron_nsx_network_mappings (
 );
 
 CREATE TABLE subnets (
+  {rowid}
   id TEXT PRIMARY KEY,
   network_id TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
   tenant_id TEXT,
@@ -41,7 +45,7 @@ CREATE TABLE subnets (
   enable_dhcp INTEGER NOT NULL DEFAULT 0,
   -- IPAM: next address (as integer) to try; allocation wraps around the pools.
   ipam_cursor INTEGER NOT NULL DEFAULT 0,
-  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  created_at TEXT NOT NULL DEFAULT {now}
 );
 CREATE INDEX subnets_network ON subnets(network_id);
 
@@ -55,6 +59,7 @@ CREATE TABLE allocation_pools (
 );
 
 CREATE TABLE ports (
+  {rowid}
   id TEXT PRIMARY KEY,
   network_id TEXT NOT NULL REFERENCES networks(id) ON DELETE RESTRICT,
   tenant_id TEXT,
@@ -65,7 +70,7 @@ CREATE TABLE ports (
   device_id TEXT NOT NULL DEFAULT '',
   device_owner TEXT NOT NULL DEFAULT '',
   status TEXT NOT NULL DEFAULT 'ACTIVE',
-  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  created_at TEXT NOT NULL DEFAULT {now}
 );
 CREATE INDEX ports_network ON ports(network_id);
 CREATE INDEX ports_device ON ports(device_id);
@@ -82,19 +87,20 @@ CREATE TABLE ipallocations (
 CREATE INDEX ipallocations_port ON ipallocations(port_id);
 
 CREATE TABLE routers (
+  {rowid}
   id TEXT PRIMARY KEY,
   tenant_id TEXT,
   name TEXT NOT NULL DEFAULT '',
   admin_state_up INTEGER NOT NULL DEFAULT 1,
   status TEXT NOT NULL,
   router_type TEXT NOT NULL DEFAULT 'exclusive',
-  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  created_at TEXT NOT NULL DEFAULT {now}
 );
 
 CREATE TABLE nsxv_internal_networks (
   network_purpose TEXT PRIMARY KEY CHECK (network_purpose IN ('inter_edge_net')),
   network_id TEXT REFERENCES networks(id) ON DELETE CASCADE,
-  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  created_at TEXT NOT NULL DEFAULT {now},
   updated_at TEXT
 );
 
@@ -102,7 +108,7 @@ CREATE TABLE nsxv_internal_edges (
   ext_ip_address TEXT PRIMARY KEY,
   router_id TEXT,
   purpose TEXT CHECK (purpose IS NULL OR purpose IN ('inter_edge_net')),
-  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  created_at TEXT NOT NULL DEFAULT {now},
   updated_at TEXT
 );
 CREATE INDEX nsxv_internal_edges_router ON nsxv_internal_edges(router_id);
@@ -117,7 +123,7 @@ CREATE TABLE nsxv_router_bindings (
                              appliance_size IN ('compact', 'large', 'xlarge', 'quadlarge')),
   edge_type TEXT CHECK (edge_type IS NULL OR edge_type IN ('service', 'vdr')),
   availability_zone TEXT,
-  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  created_at TEXT NOT NULL DEFAULT {now},
   updated_at TEXT
 );
 CREATE INDEX nsxv_router_bindings_edge ON nsxv_router_bindings(edge_id);
@@ -127,7 +133,7 @@ CREATE TABLE nsxv_edge_vnic_bindings (
   vnic_index INTEGER NOT NULL,
   tunnel_index INTEGER NOT NULL,
   network_id TEXT,
-  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  created_at TEXT NOT NULL DEFAULT {now},
   updated_at TEXT,
   PRIMARY KEY (edge_id, vnic_index, tunnel_index)
 );
@@ -138,7 +144,66 @@ constexpr std::array<const char*, kSchemaVersion> kMigrations = {kMigration1};
 
 }  // namespace
 
+namespace {
+
+constexpr const char* kMariadbVersionTable = "nsxv_schema_version";
+
+Status TooNew(const Db& db, int version) {
+  return {StatusCode::kFailedPrecondition,
+          "database " + db.path() + " has schema version " + std::to_string(version) +
+              ", newer than the supported version " + std::to_string(kSchemaVersion)};
+}
+
+Result<int> ReadInt(Db& db, const std::string& sql) {
+  NSXV_ASSIGN_OR_RETURN(Stmt stmt, db.Prepare(sql));
+  NSXV_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return 0;
+  return static_cast<int>(stmt.Int(0));
+}
+
+// MariaDB: DDL commits implicitly, so migrations are serialized across processes by a named
+// lock of the server instead of a transaction; a migration that fails half-way leaves the
+// tables it created (the version is written only after the last statement).
+Status MigrateMariadb(Db& db) {
+  NSXV_ASSIGN_OR_RETURN(const int found, SchemaVersion(db));  // the common case: current
+  if (found > kSchemaVersion) return TooNew(db, found);
+  if (found == kSchemaVersion) return Status::Ok();
+  NSXV_ASSIGN_OR_RETURN(const int locked,
+                        ReadInt(db, "SELECT GET_LOCK('nsxv-schema-migrate', 60)"));
+  if (locked != 1) {
+    return {StatusCode::kUnavailable,
+            "database " + db.path() + ": timed out waiting for another process's migration"};
+  }
+  const auto migrate = [&]() -> Status {
+    NSXV_RETURN_IF_ERROR(db.Exec(std::string("CREATE TABLE IF NOT EXISTS ") + kMariadbVersionTable +
+                                 " (version BIGINT NOT NULL)"));
+    NSXV_ASSIGN_OR_RETURN(int current, SchemaVersion(db));
+    if (current > kSchemaVersion) return TooNew(db, current);
+    if (current == kSchemaVersion) return Status::Ok();
+    for (; current < kSchemaVersion; ++current) {
+      NSXV_RETURN_IF_ERROR(
+          db.Exec(SchemaSql(Engine::kMariadb, kMigrations[static_cast<size_t>(current)])));
+    }
+    return db.Exec(std::string("DELETE FROM ") + kMariadbVersionTable + "; INSERT INTO " +
+                   kMariadbVersionTable + " VALUES (" + std::to_string(kSchemaVersion) + ")");
+  };
+  Status s = migrate();
+  (void)db.Exec("DO RELEASE_LOCK('nsxv-schema-migrate')");
+  return s;
+}
+
+}  // namespace
+
 Result<int> SchemaVersion(Db& db) {
+  if (db.engine() == Engine::kMariadb) {
+    NSXV_ASSIGN_OR_RETURN(const int exists,
+                          ReadInt(db, std::string("SELECT COUNT(*) FROM information_schema.tables "
+                                                  "WHERE table_schema = DATABASE() AND "
+                                                  "table_name = '") +
+                                          kMariadbVersionTable + "'"));
+    if (exists == 0) return 0;
+    return ReadInt(db, std::string("SELECT MAX(version) FROM ") + kMariadbVersionTable);
+  }
   NSXV_ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("PRAGMA user_version"));
   NSXV_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row) return Internal("PRAGMA user_version returned no row for " + db.path());
@@ -146,6 +211,7 @@ Result<int> SchemaVersion(Db& db) {
 }
 
 Status Migrate(Db& db) {
+  if (db.engine() == Engine::kMariadb) return MigrateMariadb(db);
   auto version = SchemaVersion(db);
   if (!version.ok()) {
     if (version.error().code() == StatusCode::kInvalidArgument) {
@@ -153,23 +219,16 @@ Status Migrate(Db& db) {
     }
     return version.error();
   }
-  if (*version > kSchemaVersion) {
-    return {StatusCode::kFailedPrecondition,
-            "database " + db.path() + " has schema version " + std::to_string(*version) +
-                ", newer than the supported version " + std::to_string(kSchemaVersion)};
-  }
+  if (*version > kSchemaVersion) return TooNew(db, *version);
   if (*version == kSchemaVersion) return Status::Ok();
 
   NSXV_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db, Transaction::Kind::kImmediate));
   // Another process may have migrated between the read above and BEGIN IMMEDIATE.
   NSXV_ASSIGN_OR_RETURN(int current, SchemaVersion(db));
-  if (current > kSchemaVersion) {
-    return {StatusCode::kFailedPrecondition,
-            "database " + db.path() + " has schema version " + std::to_string(current) +
-                ", newer than the supported version " + std::to_string(kSchemaVersion)};
-  }
+  if (current > kSchemaVersion) return TooNew(db, current);
   for (; current < kSchemaVersion; ++current) {
-    NSXV_RETURN_IF_ERROR(db.Exec(kMigrations[static_cast<size_t>(current)]));
+    NSXV_RETURN_IF_ERROR(
+        db.Exec(SchemaSql(Engine::kSqlite, kMigrations[static_cast<size_t>(current)])));
   }
   NSXV_RETURN_IF_ERROR(db.Exec("PRAGMA user_version = " + std::to_string(kSchemaVersion)));
   return txn.Commit();

@@ -17,6 +17,7 @@
 #include "fake_nsxv/fake_manager.h"
 #include "fake_nsxv/in_process_transport.h"
 #include "tests/driver/store/temp_dir.h"
+#include "tests/test_util/mariadb_server.h"
 
 namespace nsxv::testing_util {
 
@@ -57,7 +58,8 @@ class DriverEnvTest : public ::testing::Test {
     client_ = std::make_unique<driver::ApiClient>(*transport_, clock_, o);
     vcns_ = std::make_unique<driver::Vcns>(*client_);
     plugin_ = std::make_unique<plugin::Plugin>(*vcns_, locks_, TestPluginConfig());
-    factory_ = md_proxy::MakeContextFactory(dir_.File("nsxv.db"), &clock_);
+    factory_ = TestStoreIsMariadb() ? FreshMariadbFactory(&clock_, md_proxy::kInternalTenantId)
+                                    : md_proxy::MakeContextFactory(dir_.File("nsxv.db"), &clock_);
     auto ctx = factory_(true);
     EXPECT_TRUE(ctx.ok()) << ctx.status().ToString();
     if (ctx.ok()) ctx_ = std::move(ctx).value();

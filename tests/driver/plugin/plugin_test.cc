@@ -16,6 +16,7 @@
 #include "fake_nsxv/in_process_transport.h"
 #include "tests/driver/store/temp_dir.h"
 #include "tests/test_util/driver_env.h"
+#include "tests/test_util/mariadb_server.h"
 
 namespace nsxv::plugin {
 namespace {
@@ -27,7 +28,8 @@ constexpr const char* kInternalTenant = "a1b2c3d4-e5f6-eeff-ffee-6f5e4d3c2b1a";
 PluginConfig TestConfig() { return testing_util::TestPluginConfig(); }
 
 // One fake NSX manager (in process, simulated clock), the typed client, locks, a plugin and an
-// admin Context on a private in-memory database.
+// admin Context on a private in-memory database (a fresh MariaDB database with
+// NSXV_TEST_STORE=mariadb).
 class PluginTest : public ::testing::Test {
  protected:
   PluginTest() { Reset(TestConfig()); }
@@ -52,6 +54,11 @@ class PluginTest : public ::testing::Test {
     store::ContextOptions co;
     co.is_admin = true;
     co.clock = &clock_;
+    if (testing_util::TestStoreIsMariadb()) {  // NSXV_TEST_STORE=mariadb: a fresh database
+      auto url = testing_util::FreshMariadbDatabase();
+      ASSERT_TRUE(url.ok()) << url.status().ToString();
+      co.connection = *url;
+    }
     auto ctx = store::Context::Open(co);
     ASSERT_TRUE(ctx.ok()) << ctx.status().ToString();
     ctx_ = std::move(ctx).value();

@@ -14,6 +14,7 @@
 #include "driver/store/ipv4.h"
 #include "driver/store/neutron_db.h"
 #include "tests/driver/store/temp_dir.h"
+#include "tests/test_util/mariadb_server.h"
 
 namespace nsxv::store {
 namespace {
@@ -25,6 +26,38 @@ std::unique_ptr<Context> Open(const ContextOptions& options) {
   EXPECT_TRUE(ctx.ok()) << ctx.status().ToString();
   return std::move(ctx).value();
 }
+
+std::string EngineName(const ::testing::TestParamInfo<Engine>& info) {
+  return info.param == Engine::kSqlite ? "Sqlite" : "Mariadb";
+}
+
+// The IPAM tests run on both engines: SQLite (`file` true: a file shared by threads and
+// processes; false: a private in-memory database) and a fresh database of the private MariaDB
+// server.
+class EngineTest : public ::testing::TestWithParam<Engine> {
+ protected:
+  void UseEngine(bool file) {
+    if (GetParam() == Engine::kMariadb) {
+      NSXV_FRESH_MARIADB_OR_SKIP(options_.connection);
+    } else if (file) {
+      options_.path = dir_.File("ipam.db");
+    }
+  }
+  std::unique_ptr<Context> OpenStore() { return Open(options_); }
+
+  TempDir dir_;
+  ContextOptions options_;
+};
+
+class IpamTest : public EngineTest {
+ protected:
+  void SetUp() override { UseEngine(/*file=*/false); }
+};
+
+class IpamConcurrencyTest : public EngineTest {
+ protected:
+  void SetUp() override { UseEngine(/*file=*/true); }
+};
 
 TEST(Ipv4Test, ParseAndFormat) {
   EXPECT_EQ(*ParseIpv4("169.254.128.1"), 0xA9FE8001U);
@@ -81,8 +114,8 @@ Result<std::string> NewPort(Context& ctx, const std::string& port_id) {
   return ip;
 }
 
-TEST(IpamTest, AllocatesInOrderAndExhausts) {
-  auto ctx = Open({});
+TEST_P(IpamTest, AllocatesInOrderAndExhausts) {
+  auto ctx = OpenStore();
   MakeSubnet(*ctx, "10.0.0.0/29", "10.0.0.2", "10.0.0.4");
   EXPECT_EQ(*NewPort(*ctx, "p1"), "10.0.0.2");
   EXPECT_EQ(*NewPort(*ctx, "p2"), "10.0.0.3");
@@ -95,8 +128,8 @@ TEST(IpamTest, AllocatesInOrderAndExhausts) {
   EXPECT_FALSE(GetPortRow(*ctx, "p4")->has_value());
 }
 
-TEST(IpamTest, ReleaseOnPortDeleteAndReuseAfterWrap) {
-  auto ctx = Open({});
+TEST_P(IpamTest, ReleaseOnPortDeleteAndReuseAfterWrap) {
+  auto ctx = OpenStore();
   MakeSubnet(*ctx, "10.0.0.0/29", "10.0.0.2", "10.0.0.5");
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(NewPort(*ctx, "p" + std::to_string(i)).ok());
   ASSERT_TRUE(DeletePortRow(*ctx, "p1").ok());  // frees 10.0.0.3
@@ -104,8 +137,8 @@ TEST(IpamTest, ReleaseOnPortDeleteAndReuseAfterWrap) {
   EXPECT_EQ(*NewPort(*ctx, "p9"), "10.0.0.3");
 }
 
-TEST(IpamTest, GapAfterCursorIsFoundWithoutScanningFromStart) {
-  auto ctx = Open({});
+TEST_P(IpamTest, GapAfterCursorIsFoundWithoutScanningFromStart) {
+  auto ctx = OpenStore();
   MakeSubnet(*ctx, "10.0.0.0/24", "10.0.0.10", "10.0.0.20");
   // Requested addresses right after the cursor: the allocator skips the run.
   ASSERT_TRUE(RunInTransaction(*ctx, [&]() -> Status {
@@ -123,8 +156,8 @@ TEST(IpamTest, GapAfterCursorIsFoundWithoutScanningFromStart) {
   EXPECT_EQ(*NewPort(*ctx, "a"), "10.0.0.14");
 }
 
-TEST(IpamTest, SpecificIpErrors) {
-  auto ctx = Open({});
+TEST_P(IpamTest, SpecificIpErrors) {
+  auto ctx = OpenStore();
   MakeSubnet(*ctx, "10.0.0.0/24", "10.0.0.2", "10.0.0.254");
   Db* db = *ctx->db();
   ASSERT_TRUE(db->Exec("UPDATE subnets SET gateway_ip = '10.0.0.1'").ok());
@@ -154,14 +187,14 @@ TEST(IpamTest, SpecificIpErrors) {
       StatusCode::kNotFound);
 }
 
-TEST(IpamTest, RequiresTransaction) {
-  auto ctx = Open({});
+TEST_P(IpamTest, RequiresTransaction) {
+  auto ctx = OpenStore();
   MakeSubnet(*ctx, "10.0.0.0/29", "10.0.0.2", "10.0.0.4");
   EXPECT_EQ(AllocateIp(*ctx, "sub-1", "p", "net-1").status().code(), StatusCode::kInternal);
 }
 
-TEST(IpamTest, InternalSubnetHoldsThousandsOfPorts) {
-  auto ctx = Open({});
+TEST_P(IpamTest, InternalSubnetHoldsThousandsOfPorts) {
+  auto ctx = OpenStore();
   MakeSubnet(*ctx, "169.254.128.0/17", "169.254.128.2", "169.254.255.254");
   std::set<std::string> seen;
   for (int i = 0; i < 5000; ++i) {
@@ -174,10 +207,8 @@ TEST(IpamTest, InternalSubnetHoldsThousandsOfPorts) {
 }
 
 // 16 threads x 200 ports on one subnet of one DB file, each thread with its own Context.
-TEST(IpamConcurrencyTest, SixteenThreadsGetUniqueAddresses) {
-  TempDir dir;
-  ContextOptions options;
-  options.path = dir.File("ipam.db");
+TEST_P(IpamConcurrencyTest, SixteenThreadsGetUniqueAddresses) {
+  const ContextOptions options = options_;
   {
     auto ctx = Context::Open(options);
     ASSERT_TRUE(ctx.ok()) << ctx.status().ToString();
@@ -220,18 +251,18 @@ TEST(IpamConcurrencyTest, SixteenThreadsGetUniqueAddresses) {
   EXPECT_EQ(ListPortRows(*ctx, PortFilter{})->size(), static_cast<size_t>(kThreads * kPorts));
 }
 
-// Two processes (fork) allocating on one DB file at the same time.
-TEST(IpamConcurrencyTest, TwoProcessesGetUniqueAddresses) {
-  TempDir dir;
-  ContextOptions options;
-  options.path = dir.File("ipam.db");
+// Two processes (fork) allocating on one database at the same time: zero duplicates.
+TEST_P(IpamConcurrencyTest, TwoProcessesGetUniqueAddresses) {
+  const ContextOptions options = options_;
   {
     auto ctx = Context::Open(options);
     ASSERT_TRUE(ctx.ok());
     MakeSubnet(**ctx, "169.254.128.0/17", "169.254.128.2", "169.254.255.254");
   }
   constexpr int kProcs = 2;
-  constexpr int kPorts = 300;
+  // 5000 addresses on MariaDB, where the two allocators really run side by side (row locks);
+  // SQLite queues them on its write lock.
+  const int kPorts = GetParam() == Engine::kMariadb ? 2500 : 300;
   std::vector<pid_t> pids;
   for (int p = 0; p < kProcs; ++p) {
     const pid_t pid = ::fork();
@@ -265,6 +296,11 @@ TEST(IpamConcurrencyTest, TwoProcessesGetUniqueAddresses) {
   }
   EXPECT_EQ(all.size(), static_cast<size_t>(kProcs * kPorts));
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, IpamTest, ::testing::Values(Engine::kSqlite, Engine::kMariadb),
+                         EngineName);
+INSTANTIATE_TEST_SUITE_P(Engines, IpamConcurrencyTest,
+                         ::testing::Values(Engine::kSqlite, Engine::kMariadb), EngineName);
 
 }  // namespace
 }  // namespace nsxv::store

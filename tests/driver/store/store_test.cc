@@ -11,6 +11,7 @@
 #include "driver/store/nsxv_db.h"
 #include "driver/store/schema.h"
 #include "tests/driver/store/temp_dir.h"
+#include "tests/test_util/mariadb_server.h"
 
 namespace nsxv::store {
 namespace {
@@ -21,6 +22,30 @@ std::unique_ptr<Context> Memory() {
   auto ctx = Context::Open(ContextOptions{});
   EXPECT_TRUE(ctx.ok()) << ctx.status().ToString();
   return std::move(ctx).value();
+}
+
+// The suites below run on both engines: Memory() is a private in-memory SQLite database, or a
+// connection to a fresh database of the private MariaDB server.
+class EngineTest : public ::testing::TestWithParam<Engine> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Engine::kMariadb) NSXV_FRESH_MARIADB_OR_SKIP(options_.connection);
+  }
+  std::unique_ptr<Context> Memory() {
+    auto ctx = Context::Open(options_);
+    EXPECT_TRUE(ctx.ok()) << ctx.status().ToString();
+    return std::move(ctx).value();
+  }
+  ContextOptions options_;
+};
+using TransactionTest = EngineTest;
+using RouterBindingTest = EngineTest;
+using EdgeVnicBindingTest = EngineTest;
+using InternalTablesTest = EngineTest;
+using NeutronRowsTest = EngineTest;
+
+std::string EngineName(const ::testing::TestParamInfo<Engine>& info) {
+  return info.param == Engine::kSqlite ? "Sqlite" : "Mariadb";
 }
 
 std::string ReadFile(const std::string& path) {
@@ -160,7 +185,7 @@ TEST(ContextDeathTest, ThreadMisuseIsDetected) {
   EXPECT_TRUE(GetRouterBinding(*ctx, "r1").ok());
 }
 
-TEST(TransactionTest, RollbackOnDestruction) {
+TEST_P(TransactionTest, RollbackOnDestruction) {
   auto ctx = Memory();
   Db* db = *ctx->db();
   {
@@ -173,7 +198,7 @@ TEST(TransactionTest, RollbackOnDestruction) {
   EXPECT_FALSE(b->has_value());
 }
 
-TEST(TransactionTest, NestedSavepointRollsBackOnlyItself) {
+TEST_P(TransactionTest, NestedSavepointRollsBackOnlyItself) {
   auto ctx = Memory();
   Db* db = *ctx->db();
   auto outer = Transaction::Begin(*db);
@@ -191,7 +216,7 @@ TEST(TransactionTest, NestedSavepointRollsBackOnlyItself) {
 
 // ---- nsxv_router_bindings ----
 
-TEST(RouterBindingTest, AddGetUpdateDelete) {
+TEST_P(RouterBindingTest, AddGetUpdateDelete) {
   auto ctx = Memory();
   RouterBinding b{"r1",         std::nullopt, std::nullopt, kStatusPendingCreate,
                   std::nullopt, "compact",    "service",    std::nullopt};
@@ -224,13 +249,13 @@ TEST(RouterBindingTest, AddGetUpdateDelete) {
   EXPECT_TRUE(DeleteRouterBinding(*ctx, "r1").ok());
 }
 
-TEST(RouterBindingTest, BadApplianceSizeIsRejected) {
+TEST_P(RouterBindingTest, BadApplianceSizeIsRejected) {
   auto ctx = Memory();
   RouterBinding b{"r1", {}, {}, kStatusActive, {}, "huge", {}, {}};
   EXPECT_EQ(AddRouterBinding(*ctx, b).code(), StatusCode::kInvalidArgument);
 }
 
-TEST(RouterBindingTest, CleanEdgeRouterBinding) {
+TEST_P(RouterBindingTest, CleanEdgeRouterBinding) {
   auto ctx = Memory();
   ASSERT_TRUE(AddRouterBinding(*ctx, {"a", "edge-1", {}, kStatusActive, {}, {}, {}, {}}).ok());
   ASSERT_TRUE(AddRouterBinding(*ctx, {"b", "edge-1", {}, kStatusActive, {}, {}, {}, {}}).ok());
@@ -244,7 +269,7 @@ TEST(RouterBindingTest, CleanEdgeRouterBinding) {
 
 // ---- nsxv_edge_vnic_bindings ----
 
-TEST(EdgeVnicBindingTest, InitCreatesNineVnicsOfTTunnels) {
+TEST_P(EdgeVnicBindingTest, InitCreatesNineVnicsOfTTunnels) {
   auto ctx = Memory();
   ASSERT_TRUE(InitEdgeVnicBinding(*ctx, "edge-1", 20).ok());
   EXPECT_EQ(*CountEdgeVnicBindings(*ctx, "edge-1"), 180);
@@ -254,7 +279,7 @@ TEST(EdgeVnicBindingTest, InitCreatesNineVnicsOfTTunnels) {
   EXPECT_EQ(*CountEdgeVnicBindings(*ctx, "edge-2"), 90);
 }
 
-TEST(EdgeVnicBindingTest, InitLaysOutTunnelsPerVnic) {
+TEST_P(EdgeVnicBindingTest, InitLaysOutTunnelsPerVnic) {
   auto ctx = Memory();
   ASSERT_TRUE(InitEdgeVnicBinding(*ctx, "edge-1", 3).ok());
   auto db = ctx->db();
@@ -278,7 +303,7 @@ TEST(EdgeVnicBindingTest, InitLaysOutTunnelsPerVnic) {
   EXPECT_EQ(got, want);
 }
 
-TEST(EdgeVnicBindingTest, AllocateIsDeterministicAndExhausts) {
+TEST_P(EdgeVnicBindingTest, AllocateIsDeterministicAndExhausts) {
   auto ctx = Memory();
   ASSERT_TRUE(InitEdgeVnicBinding(*ctx, "edge-1", 20).ok());
   for (int vnic = 1; vnic <= 9; ++vnic) {
@@ -312,7 +337,7 @@ TEST(EdgeVnicBindingTest, AllocateIsDeterministicAndExhausts) {
 
 // ---- internal networks / edges / mappings ----
 
-TEST(InternalTablesTest, InternalNetworkIsOnePerPurpose) {
+TEST_P(InternalTablesTest, InternalNetworkIsOnePerPurpose) {
   auto ctx = Memory();
   ASSERT_TRUE(InsertNetwork(*ctx, NetworkRow{"net-1", "t", "inter-edge-net"}).ok());
   ASSERT_TRUE(InsertNetwork(*ctx, NetworkRow{"net-2", "t", "other"}).ok());
@@ -328,7 +353,7 @@ TEST(InternalTablesTest, InternalNetworkIsOnePerPurpose) {
   EXPECT_FALSE(GetNsxvInternalNetwork(*ctx, kInterEdgePurpose)->has_value());
 }
 
-TEST(InternalTablesTest, InternalEdges) {
+TEST_P(InternalTablesTest, InternalEdges) {
   auto ctx = Memory();
   ASSERT_TRUE(CreateNsxvInternalEdge(*ctx, "10.0.0.6", kInterEdgePurpose, "r2").ok());
   ASSERT_TRUE(CreateNsxvInternalEdge(*ctx, "10.0.0.5", kInterEdgePurpose, "r1").ok());
@@ -346,7 +371,7 @@ TEST(InternalTablesTest, InternalEdges) {
   EXPECT_EQ(GetNsxvInternalEdgesByPurpose(*ctx, kInterEdgePurpose)->size(), 1U);
 }
 
-TEST(InternalTablesTest, NetworkMappingsCascade) {
+TEST_P(InternalTablesTest, NetworkMappingsCascade) {
   auto ctx = Memory();
   EXPECT_EQ(AddNetworkMapping(*ctx, "missing", "virtualwire-1").code(),
             StatusCode::kFailedPrecondition);
@@ -357,7 +382,7 @@ TEST(InternalTablesTest, NetworkMappingsCascade) {
   EXPECT_TRUE(GetNsxSwitchIds(*ctx, "net-1")->empty());
 }
 
-TEST(NeutronRowsTest, PortFiltersMatchLists) {
+TEST_P(NeutronRowsTest, PortFiltersMatchLists) {
   auto ctx = Memory();
   ASSERT_TRUE(InsertNetwork(*ctx, NetworkRow{"net-1", "t", "n"}).ok());
   PortRow p;
@@ -379,6 +404,17 @@ TEST(NeutronRowsTest, PortFiltersMatchLists) {
   // A port's network cannot go away under it.
   EXPECT_EQ(DeleteNetworkRow(*ctx, "net-1").code(), StatusCode::kFailedPrecondition);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, TransactionTest,
+                         ::testing::Values(Engine::kSqlite, Engine::kMariadb), EngineName);
+INSTANTIATE_TEST_SUITE_P(Engines, RouterBindingTest,
+                         ::testing::Values(Engine::kSqlite, Engine::kMariadb), EngineName);
+INSTANTIATE_TEST_SUITE_P(Engines, EdgeVnicBindingTest,
+                         ::testing::Values(Engine::kSqlite, Engine::kMariadb), EngineName);
+INSTANTIATE_TEST_SUITE_P(Engines, InternalTablesTest,
+                         ::testing::Values(Engine::kSqlite, Engine::kMariadb), EngineName);
+INSTANTIATE_TEST_SUITE_P(Engines, NeutronRowsTest,
+                         ::testing::Values(Engine::kSqlite, Engine::kMariadb), EngineName);
 
 }  // namespace
 }  // namespace nsxv::store
