@@ -230,8 +230,6 @@ class Plugin {
                         const std::vector<FirewallRuleSpec>& rules, bool allow_external);
 
   const PluginConfig& config() const { return config_; }
-  // The deploy document's inputs for an exclusive router edge named `edge_name`.
-  driver::EdgeSpec EdgeSpecFor(const std::string& edge_name) const;
 
  private:
   std::optional<std::string> Tenant(store::Context& ctx,

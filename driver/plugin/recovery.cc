@@ -359,7 +359,7 @@ Status FixMissingEdge(store::Context& ctx, const driver::Vcns& vcns, Plugin& plu
   NSXV_ASSIGN_OR_RETURN(std::string edge, FreeEdgeNamed(ctx, vcns, name));
   if (edge.empty()) {
     NSXV_ASSIGN_OR_RETURN(edge,
-                          vcns.DeployEdge(driver::MakeEdgeDocument(plugin.EdgeSpecFor(name))));
+                          vcns.DeployEdge(driver::MakeEdgeDocument(MakeEdgeSpec(plugin.config(), name))));
   }
   spdlog::info("recovery op=rebind router={} old_edge={} edge={}", router->id, item.edge_id, edge);
   return Bind(ctx, plugin, router->id, item.edge_id, edge);

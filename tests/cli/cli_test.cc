@@ -410,7 +410,7 @@ TEST_F(CliTest, RepairListsThenFixesWithYes) {
 TEST_F(CliTest, RepairReportsWhatItCannotFix) {
   ASSERT_EQ(Cli({"network", "create", "web", "--cidr", "10.1.0.0/24"}).code, 0);
   {
-    auto file = store::Db::Open(db(), {});
+    auto file = store::SqliteDb::Open(db(), {});
     ASSERT_TRUE(file.ok());
     ASSERT_TRUE((*file)
                     ->Exec("DELETE FROM neutron_nsx_network_mappings WHERE neutron_id IN "
