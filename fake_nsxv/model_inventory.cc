@@ -28,26 +28,6 @@ constexpr const char* kDatacenters[] = {"datacenter-2"};
 constexpr const char* kNetworks[] = {"dvportgroup-20", "dvportgroup-ext", "dvportgroup-mgmt"};
 constexpr const char* kVdnScopes[] = {"vdnscope-1"};
 
-std::string XmlEscape(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 std::string Element(std::string_view tag, std::string_view text) {
   return "<" + std::string(tag) + ">" + XmlEscape(text) + "</" + std::string(tag) + ">";
 }

@@ -17,6 +17,8 @@ bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle) {
   return it != haystack.end();
 }
 
+}  // namespace
+
 std::string XmlEscape(std::string_view in) {
   std::string out;
   out.reserve(in.size());
@@ -43,8 +45,6 @@ std::string XmlEscape(std::string_view in) {
   }
   return out;
 }
-
-}  // namespace
 
 bool WantsXml(const HttpRequest& request) {
   if (const auto accept = request.headers.Get("Accept")) {

@@ -40,4 +40,7 @@ HttpResponse MakeErrorResponse(const HttpRequest& request, const NsxError& error
 
 bool WantsXml(const HttpRequest& request);
 
+// Text with &, <, > and quotes escaped for XML element content and attributes.
+std::string XmlEscape(std::string_view in);
+
 }  // namespace nsxv::fake

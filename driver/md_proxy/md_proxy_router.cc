@@ -179,17 +179,7 @@ Status MetadataProxyHandler::ConfigureRouterEdge(store::Context& ctx,
                             store::AllocateEdgeVnic(*admin, edge_id, net_id,
                                                     plugin_.config().maximum_tunnels_per_vnic));
     }
-    driver::Vnic vnic;
-    vnic.index = slot->vnic_index;
-    vnic.name = "internal" + std::to_string(slot->vnic_index);
-    vnic.type = "internal";
-    vnic.portgroup_id = wires.front();
-    vnic.mtu = 1500;
-    vnic.enable_proxy_arp = false;
-    vnic.enable_send_redirects = true;
-    vnic.is_connected = true;
-    vnic.address_groups = groups;
-    vnic.has_address_groups = true;
+    const driver::Vnic vnic = driver::MakeVnic(slot->vnic_index, wires.front(), groups);
     NSXV_RETURN_IF_ERROR(Annotate(vcns_.UpdateVnic(edge_id, vnic),
                                   "updating md interface of " + router_id + " on " + edge_id));
     NSXV_RETURN_IF_ERROR(EnsureMdFirewall(edge_id));

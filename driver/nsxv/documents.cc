@@ -260,9 +260,7 @@ json FirewallRuleJson(const FirewallRule& rule) {
 
 // ---- public: vnic ----
 
-Vnic MakeVnic(int64_t index, std::string portgroup_id, std::string primary_address,
-              std::string subnet_mask, std::string prefix_length,
-              std::vector<std::string> secondary) {
+Vnic MakeVnic(int64_t index, std::string portgroup_id, std::vector<AddressGroup> address_groups) {
   Vnic v;
   v.index = index;
   v.name = index == 0 ? "external" : "internal" + std::to_string(index);
@@ -272,6 +270,14 @@ Vnic MakeVnic(int64_t index, std::string portgroup_id, std::string primary_addre
   v.enable_proxy_arp = false;
   v.enable_send_redirects = true;
   v.is_connected = true;
+  v.address_groups = std::move(address_groups);
+  v.has_address_groups = true;
+  return v;
+}
+
+Vnic MakeVnic(int64_t index, std::string portgroup_id, std::string primary_address,
+              std::string subnet_mask, std::string prefix_length,
+              std::vector<std::string> secondary) {
   AddressGroup g;
   g.primary_address = std::move(primary_address);
   g.subnet_mask = std::move(subnet_mask);
@@ -282,9 +288,7 @@ Vnic MakeVnic(int64_t index, std::string portgroup_id, std::string primary_addre
     s.ip_address = std::move(secondary);
     g.secondary_addresses = std::move(s);
   }
-  v.address_groups.push_back(std::move(g));
-  v.has_address_groups = true;
-  return v;
+  return MakeVnic(index, std::move(portgroup_id), std::vector<AddressGroup>{std::move(g)});
 }
 
 Result<Vnic> DecodeVnic(std::string_view body) {

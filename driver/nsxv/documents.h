@@ -70,6 +70,9 @@ struct Vnic {
 Vnic MakeVnic(int64_t index, std::string portgroup_id, std::string primary_address,
               std::string subnet_mask, std::string prefix_length = {},
               std::vector<std::string> secondary = {});
+// The same connected vnic (name, type, mtu 1500, no proxy ARP, send redirects) with the given
+// address groups.
+Vnic MakeVnic(int64_t index, std::string portgroup_id, std::vector<AddressGroup> address_groups);
 
 Result<Vnic> DecodeVnic(std::string_view body);
 std::string EncodeVnic(const Vnic& vnic);

@@ -261,17 +261,7 @@ Result<int> Plugin::UpdateInternalInterface(
     NSXV_ASSIGN_OR_RETURN(
         slot, store::AllocateEdgeVnic(ctx, edge_id, net.id, config_.maximum_tunnels_per_vnic));
   }
-  driver::Vnic vnic;
-  vnic.index = slot->vnic_index;
-  vnic.name = "internal" + std::to_string(slot->vnic_index);
-  vnic.type = "internal";
-  vnic.portgroup_id = wires.front();
-  vnic.mtu = 1500;
-  vnic.enable_proxy_arp = false;
-  vnic.enable_send_redirects = true;
-  vnic.is_connected = true;
-  vnic.address_groups = address_groups;
-  vnic.has_address_groups = true;
+  const driver::Vnic vnic = driver::MakeVnic(slot->vnic_index, wires.front(), address_groups);
   Status s = vcns_.UpdateVnic(edge_id, vnic);
   if (!s.ok()) {
     if (fresh) (void)store::FreeEdgeVnicByNetwork(ctx, edge_id, net.id);
