@@ -110,16 +110,6 @@ Status ValidateOptions(const EdgeSetupOptions& o) {
   return Status::Ok();
 }
 
-plugin::PluginConfig BenchPluginConfig() {
-  plugin::PluginConfig c;
-  c.vdn_scope_id = "vdnscope-1";
-  c.external_network = "dvportgroup-20";
-  c.datacenter_moid = "datacenter-2";
-  c.resource_pool_id = "domain-c7";
-  c.datastore_id = "datastore-12";
-  return c;
-}
-
 md_proxy::MdProxyConfig BenchMdConfig(const EdgeSetupOptions& o) {
   md_proxy::MdProxyConfig c;
   c.mgt_net_moid = "dvportgroup-mgt";
@@ -190,7 +180,7 @@ Status BuildStack(const EdgeSetupOptions& o, const std::string& db_path, Stack& 
   s.client = std::make_unique<driver::ApiClient>(*s.transport, RealClock(), co);
   s.vcns = std::make_unique<driver::Vcns>(*s.client);
   s.locks = std::make_unique<locking::HostLockProvider>(RealClock(), locking::HostLockOptions{});
-  s.plugin = std::make_unique<plugin::Plugin>(*s.vcns, *s.locks, BenchPluginConfig());
+  s.plugin = std::make_unique<plugin::Plugin>(*s.vcns, *s.locks, SamplePluginConfig());
   md_proxy::MdProxyConfig md = BenchMdConfig(o);
   NSXV_RETURN_IF_ERROR(md.Validate());
   s.handler = std::make_unique<md_proxy::MetadataProxyHandler>(
@@ -343,6 +333,16 @@ std::string OneLine(std::string s) {
   std::replace(s.begin(), s.end(), '\n', ' ');
   if (s.size() > 300) s = s.substr(0, 297) + "...";
   return s;
+}
+
+plugin::PluginConfig SamplePluginConfig() {
+  plugin::PluginConfig c;
+  c.vdn_scope_id = "vdnscope-1";
+  c.external_network = "dvportgroup-20";
+  c.datacenter_moid = "datacenter-2";
+  c.resource_pool_id = "domain-c7";
+  c.datastore_id = "datastore-12";
+  return c;
 }
 
 }  // namespace nsxv::bench

@@ -34,6 +34,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "driver/common/status.h"
+#include "driver/plugin/plugin.h"
 
 namespace nsxv::bench {
 
@@ -167,5 +168,9 @@ struct BenchCommandOptions {
 // Errors: kInvalidArgument for bad options, kInternal when a file cannot be written, kInternal
 // naming the points when every point failed. Some failed points are reported, not an error.
 Status RunBenchCommand(const BenchCommandOptions& options, std::ostream& out);
+
+// The edge placement of every benchmark and test deployment on the embedded fake (transport
+// zone, external portgroup, datacenter, resource pool, datastore), in one place.
+plugin::PluginConfig SamplePluginConfig();
 
 }  // namespace nsxv::bench

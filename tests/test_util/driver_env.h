@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bench/edge_setup.h"
 #include "driver/common/clock.h"
 #include "driver/locking/lock.h"
 #include "driver/md_proxy/md_proxy.h"
@@ -21,16 +22,8 @@
 
 namespace nsxv::testing_util {
 
-// Edge placement options every test deployment uses.
-inline plugin::PluginConfig TestPluginConfig() {
-  plugin::PluginConfig c;
-  c.vdn_scope_id = "vdnscope-1";
-  c.external_network = "dvportgroup-20";
-  c.datacenter_moid = "datacenter-2";
-  c.resource_pool_id = "domain-c7";
-  c.datastore_id = "datastore-12";
-  return c;
-}
+// Edge placement options every test deployment uses (the benchmark's, in one place).
+inline plugin::PluginConfig TestPluginConfig() { return bench::SamplePluginConfig(); }
 
 // Metadata options of the test deployment; the IP lists are deliberately unsorted (the handler
 // must sort them).
