@@ -14,8 +14,10 @@ PACKAGES=(build-essential cmake ninja-build ccache clang libboost1.81-dev libssl
   nlohmann-json3-dev libsqlite3-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   libcli11-dev libspdlog-dev dpkg-dev file libmariadb-dev mariadb-server)
 JOBS=$(nproc 2>/dev/null || echo 2)
-# Tests that use several threads; the sanitizer builds run these.
-CONCURRENCY_FILTER='*Concurren*:*Https*:*Server*:*Threads*'
+# Tests that use several threads; the sanitizer builds run these. The MariaDB variants are left
+# out there: Connector/C is not instrumented and one of them forks a threaded process; the same
+# logic runs instrumented on SQLite.
+CONCURRENCY_FILTER='*Concurren*:*Https*:*Server*:*Threads*-*Mariadb*:*Mysql*'
 
 log() { printf '== %s\n' "$*" >&2; }
 
