@@ -358,8 +358,8 @@ Status FixMissingEdge(store::Context& ctx, const driver::Vcns& vcns, Plugin& plu
   const std::string name = BuildLrouterName(router->name, router->id);
   NSXV_ASSIGN_OR_RETURN(std::string edge, FreeEdgeNamed(ctx, vcns, name));
   if (edge.empty()) {
-    NSXV_ASSIGN_OR_RETURN(edge,
-                          vcns.DeployEdge(driver::MakeEdgeDocument(MakeEdgeSpec(plugin.config(), name))));
+    NSXV_ASSIGN_OR_RETURN(
+        edge, vcns.DeployEdge(driver::MakeEdgeDocument(MakeEdgeSpec(plugin.config(), name))));
   }
   spdlog::info("recovery op=rebind router={} old_edge={} edge={}", router->id, item.edge_id, edge);
   return Bind(ctx, plugin, router->id, item.edge_id, edge);

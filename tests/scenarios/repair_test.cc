@@ -95,7 +95,8 @@ class RepairTest : public testing_util::DriverEnvTest {
     return b.ok() && *b ? (*b)->edge_id.value_or("") : "";
   }
   std::string Deploy(const std::string& name) {
-    auto id = vcns_->DeployEdge(driver::MakeEdgeDocument(plugin::MakeEdgeSpec(plugin_->config(), name)));
+    auto id =
+        vcns_->DeployEdge(driver::MakeEdgeDocument(plugin::MakeEdgeSpec(plugin_->config(), name)));
     EXPECT_TRUE(id.ok()) << id.status().ToString();
     return id.ok() ? *id : "";
   }
