@@ -266,14 +266,23 @@ int RunRouterDelete(Session& s, const RouterOptions& o) {
       !st.ok()) {
     return s.Fail({kExitFailed, "router delete " + o.name + ": " + st.message()});
   }
+  bool edge_left = false;
   for (const std::string& w : warnings) {
     s.warnings.push_back(w);
     s.err << "nsxv-md: warning: " << w << "\n";
+    edge_left = edge_left || (!edge_id.empty() &&
+                              w.starts_with(std::string(plugin::kEdgeLeftWarning) + edge_id));
   }
-  s.result = {{"router", RouterJson(router, edge_id, "", "router")}, {"deleted", true}};
+  s.result = {{"router", RouterJson(router, edge_id, "", "router")},
+              {"deleted", true},
+              {"edge_left", edge_left}};
   if (!s.json) {
-    s.out << "deleted router " << router.id << " (" << router.name << ")"
-          << (edge_id.empty() ? "" : " and edge " + edge_id) << "\n";
+    s.out << "deleted router " << router.id << " (" << router.name << ")";
+    if (!edge_id.empty()) {
+      s.out << (edge_left ? "; edge " + edge_id + " is left on the manager"
+                          : " and edge " + edge_id);
+    }
+    s.out << "\n";
   }
   return kExitOk;
 }

@@ -277,8 +277,9 @@ class MetadataProxyHandler {
   // edge is broken (powered off, deleted behind the driver's back, answering errors) can always be
   // deleted. Each failure to deconfigure the edge becomes a warning (logged, and appended to
   // `warnings` when given) and the delete goes on: the md ports go, the edge DELETE is attempted
-  // (a 404 counts as deleted). Only the plugin's DeleteRouter can fail the call: an edge that
-  // refuses its DELETE keeps the binding in ERROR (plugin.h) and a rerun converges.
+  // (a 404 counts as deleted); an edge that refuses its DELETE is a warning too, naming the edge
+  // left on the manager (an orphaned edge for `nsxv-md repair`), and the router's DB rows go.
+  // Only a DB failure or a refused router (unknown, a metadata proxy router) fails the call.
   Status DeleteRouterWithMetadata(store::Context& ctx, const std::string& router_id,
                                   std::vector<std::string>* warnings = nullptr);
 

@@ -367,8 +367,11 @@ Status MetadataProxyHandler::DeleteRouterWithMetadata(store::Context& ctx,
   // deconfigured on it is a warning; only a DB failure stops the delete here.
   std::vector<std::string> noted;
   NSXV_RETURN_IF_ERROR(CleanupRouterEdgeImpl(ctx, router_id, &noted));
+  plugin::DeleteOptions del;
+  del.edge_warnings = &noted;
+  Status deleted = plugin_.DeleteRouter(ctx, router_id, del);
   if (warnings != nullptr) warnings->insert(warnings->end(), noted.begin(), noted.end());
-  NSXV_RETURN_IF_ERROR(plugin_.DeleteRouter(ctx, router_id));
+  NSXV_RETURN_IF_ERROR(deleted);
   if (edge_id) {
     // The edge and its truststore are gone.
     MutexLock l(&mu_);

@@ -35,6 +35,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "driver/common/status.h"
@@ -126,10 +127,19 @@ struct RouterSpec {
   std::string router_type = "exclusive";  // the only type supported
 };
 
+// The warning DeleteRouter appends (DeleteOptions::edge_warnings) for an edge it could not delete
+// starts with this prefix followed by the edge id.
+inline constexpr std::string_view kEdgeLeftWarning = "edge left on the manager: ";
+
 struct DeleteOptions {
   bool allow_delete_internal = false;  // upstream 75bf6bdef
   // Neutron's l3_port_check: refuse deleting a router port of an existing router.
   bool l3_port_check = true;
+  // DeleteRouter only. Null: an edge that refuses its DELETE fails the call and keeps the binding
+  // in ERROR (a rerun retries). Set: the failure is appended here as a warning naming the edge
+  // left on the manager, and the router's DB rows go anyway (the leftover is an orphaned edge in
+  // the driver's naming scope, which `nsxv-md repair` removes).
+  std::vector<std::string>* edge_warnings = nullptr;
 };
 
 struct ExtraRoute {

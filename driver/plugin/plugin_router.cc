@@ -4,6 +4,8 @@
 #include <string>
 #include <utility>
 
+#include <spdlog/spdlog.h>
+
 #include "driver/plugin/plugin.h"
 #include "driver/plugin/plugin_internal.h"
 #include "driver/store/ipam.h"
@@ -163,22 +165,36 @@ Status Plugin::DeleteRouter(Context& ctx, const std::string& id, const DeleteOpt
                         locks_.AcquireFor(locking::EdgeLockName(id), config_.lock_timeout));
   NSXV_ASSIGN_OR_RETURN(const auto binding, store::GetRouterBinding(ctx, id));
   std::optional<std::string> edge_id = binding ? binding->edge_id : std::nullopt;
+  // A failed edge removal: fatal (binding in ERROR) or, with edge_warnings, a warning.
+  auto edge_failed = [&](const std::string& edge, const Status& failed) -> Status {
+    if (opts.edge_warnings != nullptr) {
+      const std::string w = std::string(kEdgeLeftWarning) + edge + " of router " + id + " (" +
+                            failed.message() +
+                            "); `nsxv-md repair orphaned-edges --yes` removes it";
+      spdlog::warn("router={} edge={} op=delete_edge result=left error=\"{}\"", id, edge,
+                   failed.message());
+      opts.edge_warnings->push_back(w);
+      return Status::Ok();
+    }
+    if (edge_id) {
+      store::RouterBindingUpdate error;
+      error.status = store::kStatusError;
+      error.status_description = std::optional<std::string>(failed.message().substr(0, 255));
+      (void)store::UpdateRouterBinding(ctx, id, error);
+    }
+    return Prefixed(failed, "deleting router " + id);
+  };
   if (binding && !edge_id) {
     // No edge recorded (deploy never finished): one may still exist under the router's name.
-    NSXV_RETURN_IF_ERROR(RemoveEdgeByName(BuildLrouterName(router.name, router.id)));
+    const std::string name = BuildLrouterName(router.name, router.id);
+    if (Status s = RemoveEdgeByName(name); !s.ok()) NSXV_RETURN_IF_ERROR(edge_failed(name, s));
   }
   if (edge_id) {
     store::RouterBindingUpdate pending;
     pending.status = store::kStatusPendingDelete;
     NSXV_RETURN_IF_ERROR(store::UpdateRouterBinding(ctx, id, pending));
     Status deleted = vcns_.DeleteEdge(*edge_id);  // a 404 counts as deleted
-    if (!deleted.ok()) {
-      store::RouterBindingUpdate error;
-      error.status = store::kStatusError;
-      error.status_description = std::optional<std::string>(deleted.message().substr(0, 255));
-      (void)store::UpdateRouterBinding(ctx, id, error);
-      return Prefixed(deleted, "deleting router " + id);
-    }
+    if (!deleted.ok()) NSXV_RETURN_IF_ERROR(edge_failed(*edge_id, deleted));
   }
   return store::RunInTransaction(ctx, [&]() -> Status {
     store::PortFilter ports;

@@ -14,6 +14,7 @@
 #include "driver/plugin/recovery.h"
 #include "driver/store/neutron_db.h"
 #include "driver/store/nsxv_db.h"
+#include "fake_nsxv/fault_plan.h"
 #include "tests/test_util/driver_env.h"
 
 namespace nsxv::scenarios {
@@ -212,6 +213,27 @@ TEST_F(RepairTest, OrphanedEdgeInScopeIsDeletedForeignEdgeIsLeftAlone) {
   ListFixCheck("orphaned-edges");
   EXPECT_EQ(EdgeCount(), edges - 1);
   EXPECT_TRUE(vcns_->GetEdgeStatus(foreign).ok()) << "the foreign edge was touched";
+}
+
+// A router deleted while its edge refused the DELETE leaves that edge behind; repair finds it as
+// an orphaned edge in the naming scope and removes it.
+TEST_F(RepairTest, EdgeLeftByARouterDeleteIsRemoved) {
+  const std::string edge = EdgeOf(routers_[0]);
+  auto plan = fake::FaultPlan::FromJsonText(
+      R"([{"method": "DELETE", "path": "/api/4.0/edges/)" + edge +
+          R"(", "times": 1000, "fault": {"kind": "http_error", "status": 500}}])",
+      1);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  manager_->SetFaultPlan(*plan);
+  std::vector<std::string> warnings;
+  ASSERT_TRUE(handler_->DeleteRouterWithMetadata(*ctx_, routers_[0], &warnings).ok());
+  manager_->SetFaultPlan(*fake::FaultPlan::FromJsonText("[]", 1));
+  EXPECT_FALSE(warnings.empty());
+  EXPECT_TRUE(vcns_->GetEdgeStatus(edge).ok()) << "the edge should still be on the manager";
+  const int edges = EdgeCount();
+  ListFixCheck("orphaned-edges");
+  EXPECT_EQ(EdgeCount(), edges - 1);
+  EXPECT_FALSE(vcns_->GetEdgeStatus(edge).ok()) << "repair left the edge";
 }
 
 TEST_F(RepairTest, MissingEdgeIsRedeployedAndItsMetadataConfigured) {

@@ -205,6 +205,33 @@ TEST_F(MdProxyIssue14Test, RouterWithABrokenEdgeCanAlwaysBeDeleted) {
   ExpectInvariants();
 }
 
+// An edge that refuses its own DELETE: the router still goes, and the leftover edge is reported.
+TEST_F(MdProxyIssue14Test, EdgeRefusingItsDeleteIsReportedAndTheRouterStillGoes) {
+  auto h = Handler(TestMdConfig());
+  MustInit(*h);
+  const plugin::Router r = NewRouter(*h, "edge-refuses-delete");
+  const std::string e = EdgeOf(r.id);
+  SetFaults("[" + Always("DELETE", "/api/4.0/edges/" + e, 500) + "]");
+  std::vector<std::string> warnings;
+  const Status s = h->DeleteRouterWithMetadata(*ctx_, r.id, &warnings);
+  ClearFaults();
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  bool named = false;
+  for (const std::string& w : warnings) {
+    named = named || (w.find(e) != std::string::npos && w.find("repair") != std::string::npos);
+  }
+  EXPECT_TRUE(named) << "no warning names the edge left behind: "
+                     << ::testing::PrintToString(warnings);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM routers WHERE id = '" + r.id + "'"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM nsxv_router_bindings WHERE router_id = '" + r.id + "'"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM ports WHERE device_id = '" + r.id + "'"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM nsxv_edge_vnic_bindings WHERE edge_id = '" + e + "'"), 0);
+  const json dump = Dump();
+  bool left = false;
+  for (const json& edge : dump["edges"]) left = left || edge["id"] == e;
+  EXPECT_TRUE(left) << "the refused DELETE must not have removed the edge " << e;
+}
+
 // ---- item 8: prerequisites before any write ----
 
 TEST_F(MdProxyIssue14Test, MissingDeploymentOptionIsAConfigErrorAndNothingIsCreated) {
