@@ -140,11 +140,18 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       "update-secret",
       "Recompute the X-Metadata-Provider-Signature rule of every router edge from "
       "metadata_shared_secret (removed when unset)");
+  CheckCliOptions check;
   CLI::App* check_cmd = app.add_subcommand(
       "check",
       "Check the database against the NSX backend: one edge per router, proxy edges as "
       "configured, router LB members = live proxy IPs, no orphan edges or ports (exit 1 on any "
-      "violation); read-only");
+      "violation); read-only. Backend edges outside the driver's naming scope are counted, not "
+      "reported as orphans");
+  check_cmd->add_flag("--all-edges", check.all_edges,
+                      "Report every backend edge no router is bound to as an orphan, whatever "
+                      "its name (a manager used by nothing else)");
+  check_cmd->add_option("--edge-prefix", check.edge_prefix,
+                        "Narrow the naming scope to edges whose name starts with this prefix");
   TraceOptions trace;
   CLI::App* trace_cmd = app.add_subcommand(
       "trace",
@@ -364,7 +371,7 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     code = RunUpdateSecret(s);
   } else if (*check_cmd) {
     s.command = "check";
-    code = RunCheck(s);
+    code = RunCheck(s, check);
   } else if (*trace_cmd) {
     s.command = "trace";
     code = RunTrace(s, trace);

@@ -182,6 +182,7 @@ json CheckReportJson(const scenarios::CheckReport& r) {
           {"proxy_edges", r.proxy_edges},
           {"router_edges", r.router_edges},
           {"backend_edges", r.backend_edges},
+          {"foreign_edges", r.foreign_edges},
           {"live_proxy_ips", r.live_proxy_ips}};
 }
 
@@ -403,12 +404,15 @@ int RunStatus(Session& s) {
 int RunRedoConfig(Session& s) { return RunAdmin(s, /*secret=*/false); }
 int RunUpdateSecret(Session& s) { return RunAdmin(s, /*secret=*/true); }
 
-int RunCheck(Session& s) {
+int RunCheck(Session& s, const CheckCliOptions& cli) {
   Prepared p;
   if (auto e = Prepare(s, &p, /*handler=*/false, /*read_only=*/true)) return s.Fail(*e);
   const auto start = std::chrono::steady_clock::now();
   scenarios::CheckOptions options;
   options.metadata_path_client = &p.runtime->client();
+  // The same naming scope as repair: a manager shared with other software is not ours to judge.
+  options.driver_naming_only = !cli.all_edges;
+  options.edge_name_prefix = cli.edge_prefix;
   auto report = scenarios::CheckInvariants(p.runtime->admin_context(), p.runtime->vcns(),
                                            config::ToMdProxyConfig(p.runtime->config()), options);
   if (!report.ok()) return s.Fail({kExitFailed, "check: " + report.error().message()});
@@ -420,6 +424,11 @@ int RunCheck(Session& s) {
           << report->routers << " routers, " << report->proxy_edges << " proxy edges, "
           << report->router_edges << " router edges with metadata, " << report->backend_edges
           << " backend edges) in " << FormatDuration(SecondsSince(start)) << "\n";
+    if (report->foreign_edges > 0) {
+      s.out << report->foreign_edges
+            << " backend edges outside the naming scope were not checked for orphans "
+               "(--all-edges checks them)\n";
+    }
     if (report->metadata_paths > 0) {
       s.out << "metadata path: " << report->metadata_paths_proven << "/" << report->metadata_paths
             << " routers proven\n";

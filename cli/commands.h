@@ -70,7 +70,13 @@ int RunRouterList(Session& s);
 int RunStatus(Session& s);
 int RunRedoConfig(Session& s);
 int RunUpdateSecret(Session& s);
-int RunCheck(Session& s);
+struct CheckCliOptions {
+  // Backend edges (and wires) outside the driver's naming scope are counted, not checked for
+  // orphans, unless `all_edges`; `edge_prefix` narrows the scope further (as repair).
+  bool all_edges = false;
+  std::string edge_prefix;
+};
+int RunCheck(Session& s, const CheckCliOptions& options);
 
 struct TraceOptions {
   std::string router;  // a router id, name or edge id; empty with all = true

@@ -291,8 +291,10 @@ class MetadataProxyHandler {
   // reported, not an error; the Status is an error only when nothing can be read (no internal
   // network, DB failure).
   Result<StatusReport> GetStatus();
-  // Rewrites the md LB members on every router edge from the live proxy IPs. Refused
-  // (kFailedPrecondition, nothing written) when there is no live proxy edge.
+  // Rewrites the md LB members on every router edge from the live proxy IPs, and puts the M3
+  // firewall rules in place where they are missing or stale (router edges configured before the
+  // driver wrote them). Refused (kFailedPrecondition, nothing written) when there is no live
+  // proxy edge.
   Result<AdminReport> RedoConfig();
   // Recomputes the insert-auth rule from metadata_shared_secret on every router edge (removed
   // when no secret is set); an edge without the md virtual server is skipped.
@@ -354,18 +356,21 @@ class MetadataProxyHandler {
   Status DeconfigureEdge(store::Context& admin, const std::string& edge_id,
                          const std::string& internal_net, bool remove_vs,
                          std::vector<std::string>* warnings = nullptr);
-  // ApplyMdFirewallRules / RemoveMdFirewallRules on the edge's firewall, PUT only on a change.
-  // REQUIRES: the edge lock is held.
-  Status EnsureMdFirewall(const std::string& edge_id) const;
+  // ApplyMdFirewallRules / RemoveMdFirewallRules on the edge's firewall, PUT only on a change
+  // (EnsureMdFirewall's value: whether it wrote). REQUIRES: the edge lock is held.
+  Result<bool> EnsureMdFirewall(const std::string& edge_id) const;
   Status RemoveMdFirewall(const std::string& edge_id) const;
   // CleanupRouterEdge; with `warnings`, backend failures are collected there instead of stopping
   // the cleanup (the md ports are deleted whatever the edge answers).
   Status CleanupRouterEdgeImpl(store::Context& ctx, const std::string& router_id,
                                std::vector<std::string>* warnings);
   Result<std::vector<std::pair<std::string, std::string>>> RouterEdges(store::Context& ctx) const;
+  // Runs `edit` on the md virtual server of every router edge (PUT of the LB on a change; an edge
+  // without it is skipped), then, with `md_firewall`, EnsureMdFirewall on that edge.
   Result<AdminReport> ForEachRouterEdge(
       const std::function<Result<bool>(const std::string& edge_id, driver::LoadBalancer& lb,
-                                       driver::LbVirtualServer& vs)>& edit);
+                                       driver::LbVirtualServer& vs)>& edit,
+      bool md_firewall = false);
 
   // The admin Context of the calling thread for ConfigureRouterEdge, opened on first use and kept
   // for later calls on the same thread (opening a connection costs a schema load and PRAGMAs).

@@ -196,7 +196,8 @@ Result<StatusReport> MetadataProxyHandler::GetStatus() {
 
 Result<AdminReport> MetadataProxyHandler::ForEachRouterEdge(
     const std::function<Result<bool>(const std::string& edge_id, driver::LoadBalancer& lb,
-                                     driver::LbVirtualServer& vs)>& edit) {
+                                     driver::LbVirtualServer& vs)>& edit,
+    bool md_firewall) {
   {
     MutexLock l(&mu_);
     if (!initialized_) {
@@ -218,10 +219,13 @@ Result<AdminReport> MetadataProxyHandler::ForEachRouterEdge(
       driver::LbVirtualServer* vs = lb.FindVirtualServer(kMetadataVseName);
       if (vs == nullptr) return std::string("skipped");  // 2016 returned here (§4.4 #27)
       NSXV_ASSIGN_OR_RETURN(const bool changed, edit(edge_id, lb, *vs));
-      if (!changed) return std::string("unchanged");
       // clientSsl and every other field survive (LoadBalancer::Parse keeps them).
-      NSXV_RETURN_IF_ERROR(vcns_.PutLoadBalancer(edge_id, lb));
-      return std::string("updated");
+      if (changed) NSXV_RETURN_IF_ERROR(vcns_.PutLoadBalancer(edge_id, lb));
+      bool firewall_changed = false;
+      if (md_firewall) {
+        NSXV_ASSIGN_OR_RETURN(firewall_changed, EnsureMdFirewall(edge_id));
+      }
+      return std::string(changed || firewall_changed ? "updated" : "unchanged");
     };
     auto outcome = run();
     if (outcome.ok()) {
@@ -246,7 +250,8 @@ Result<AdminReport> MetadataProxyHandler::RedoConfig() {
   return ForEachRouterEdge(
       [&](const std::string&, driver::LoadBalancer&, driver::LbVirtualServer& vs) -> Result<bool> {
         return SetMembers(vs.default_pool, live, port);
-      });
+      },
+      /*md_firewall=*/true);
 }
 
 Result<AdminReport> MetadataProxyHandler::UpdateSecret() {

@@ -99,11 +99,13 @@ bool RemoveMdFirewallRules(driver::FirewallConfig& firewall) {
   return true;
 }
 
-Status MetadataProxyHandler::EnsureMdFirewall(const std::string& edge_id) const {
+Result<bool> MetadataProxyHandler::EnsureMdFirewall(const std::string& edge_id) const {
   NSXV_ASSIGN_OR_RETURN(const std::vector<driver::FirewallRule> md, MdFirewallRules(config_));
   NSXV_ASSIGN_OR_RETURN(driver::FirewallConfig firewall, vcns_.GetFirewall(edge_id));
-  if (!ApplyMdFirewallRules(firewall, md)) return Status::Ok();
-  return Annotate(vcns_.UpdateFirewall(edge_id, firewall), "configuring md firewall of " + edge_id);
+  if (!ApplyMdFirewallRules(firewall, md)) return false;
+  NSXV_RETURN_IF_ERROR(
+      Annotate(vcns_.UpdateFirewall(edge_id, firewall), "configuring md firewall of " + edge_id));
+  return true;
 }
 
 Status MetadataProxyHandler::RemoveMdFirewall(const std::string& edge_id) const {

@@ -182,7 +182,7 @@ Status MetadataProxyHandler::ConfigureRouterEdge(store::Context& ctx,
     const driver::Vnic vnic = driver::MakeVnic(slot->vnic_index, wires.front(), groups);
     NSXV_RETURN_IF_ERROR(Annotate(vcns_.UpdateVnic(edge_id, vnic),
                                   "updating md interface of " + router_id + " on " + edge_id));
-    NSXV_RETURN_IF_ERROR(EnsureMdFirewall(edge_id));
+    NSXV_RETURN_IF_ERROR(EnsureMdFirewall(edge_id).status());
     NSXV_ASSIGN_OR_RETURN(const driver::LoadBalancer current, vcns_.GetLoadBalancer(edge_id));
     driver::MetadataLbSpec spec = RouterLbSpec(edge_id, proxy_ips);
     if (!config_.metadata_insecure) {

@@ -16,6 +16,7 @@
 #include "driver/store/sqlite.h"
 #include "fake_nsxv/fake_manager.h"
 #include "fake_nsxv/fault_plan.h"
+#include "fake_nsxv/sample_documents.h"
 #include "fake_nsxv/server.h"
 #include "fake_nsxv/tls_cert.h"
 #include "tests/driver/store/temp_dir.h"
@@ -367,6 +368,25 @@ TEST_F(CliTest, CheckFindsAnEdgeDeletedBehindTheDriversBack) {
   ExpectDocument(report, "check", false);
   EXPECT_GE(report["result"]["violations"].size(), 1u);
   EXPECT_EQ(report["result"]["violations"][0]["invariant"], "routers");
+}
+
+// An edge of other software on the same manager is outside the driver's naming scope: check
+// counts it and passes; --all-edges reports it as an orphan.
+TEST_F(CliTest, CheckLeavesEdgesOutsideTheNamingScopeAlone) {
+  ASSERT_EQ(Cli({"router", "create", "ours", "--json"}).code, 0);
+  fake::Call call;
+  auto foreign = manager_->model().DeployEdge(
+      json::parse(fake::DeployEdgeBody("lbaas-of-other-software")), false, &call);
+  ASSERT_TRUE(foreign.ok()) << foreign.status().ToString();
+  Outcome o = Cli({"check"});
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+  EXPECT_NE(o.out.find("1 backend edges outside the naming scope"), std::string::npos) << o.out;
+  o = Cli({"check", "--json"});
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+  EXPECT_EQ(o.Json()["result"]["foreign_edges"], 1);
+  o = Cli({"check", "--all-edges"});
+  EXPECT_EQ(o.code, 1) << o.out << o.err;
+  EXPECT_NE(o.out.find(foreign->edge_id), std::string::npos) << o.out;
 }
 
 // repair lists without changing anything (exit 1: something to repair), fixes with --yes

@@ -175,6 +175,33 @@ TEST_F(MdProxyIssue14Test, M3FirewallRulesAreWrittenOnConfigureAndRemovedOnClean
   EXPECT_EQ(after[0]["name"], "lbaas-vip");
 }
 
+// A router edge configured before the driver wrote the M3 rules (an empty firewall with default
+// deny): redo-config puts the rules in place, and a second run changes nothing.
+TEST_F(MdProxyIssue14Test, RedoConfigAddsMissingM3RulesToExistingRouterEdges) {
+  auto h = Handler(TestMdConfig());
+  MustInit(*h);
+  const plugin::Router r = NewRouter(*h, "configured-before-m3");
+  const std::string edge = EdgeOf(r.id);
+  ASSERT_TRUE(vcns_->UpdateFirewall(edge, driver::FirewallConfig{}).ok());
+  ASSERT_TRUE(FirewallRulesOf(Dump(), edge).empty());
+
+  auto redo = h->RedoConfig();
+  ASSERT_TRUE(redo.ok()) << redo.status().ToString();
+  EXPECT_EQ(redo->updated, 1);
+  EXPECT_EQ(redo->failed, 0);
+  const json rules = FirewallRulesOf(Dump(), edge);
+  for (const char* name : {"VSERule", "MDServiceIP", "MDInterEdgeNet"}) {
+    EXPECT_NE(RuleNamed(rules, name), nullptr) << name << " missing: " << rules.dump();
+  }
+
+  const uint64_t mark = JournalMark();
+  auto again = h->RedoConfig();
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->updated, 0);
+  EXPECT_EQ(again->unchanged, 1);
+  for (const auto& [method, path] : CallsSince(mark)) EXPECT_NE(method, "PUT") << path;
+}
+
 // ---- item 3: a router whose edge is broken can always be deleted ----
 
 TEST_F(MdProxyIssue14Test, RouterWithABrokenEdgeCanAlwaysBeDeleted) {
