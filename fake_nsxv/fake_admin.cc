@@ -23,7 +23,8 @@ Exchange JsonAnswer(int status, const json& body) {
   Exchange ex;
   ex.response.status = status;
   ex.response.headers.Set("Content-Type", "application/json");
-  ex.response.body = body.dump();
+  // The journal and the state quote requests, whose bytes need not be UTF-8: written as U+FFFD.
+  ex.response.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   return ex;
 }
 

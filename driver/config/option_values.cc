@@ -98,7 +98,28 @@ std::string FileProblem(const std::string& path) {
 
 bool IsSecret(const OptionInfo& info) { return info.type == OptionType::kSecret; }
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
+std::string Printable(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[u >> 4U];
+      out += kHex[u & 0xfU];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string Quote(const std::string& s) { return "'" + Printable(s) + "'"; }
 
 }  // namespace internal
 

@@ -13,7 +13,7 @@
 //   Location, edge paging) and the error mapping of ApiClient.
 //
 // Properties beyond "no crash, no exception": a decoded document encodes to a body that decodes
-// to the same document.
+// to the same document (less the fields its encoder never sends).
 #include <string>
 #include <string_view>
 
@@ -30,6 +30,18 @@ namespace {
 using driver::ApiClient;
 using driver::Vcns;
 
+// What an encoder leaves out on purpose: the firewall's server-assigned ruleId and ruleType
+// (documents.h: "never sent").
+template <typename T>
+void ForgetServerFields(T& /*document*/) {}
+template <>
+void ForgetServerFields(driver::FirewallConfig& config) {
+  for (driver::FirewallRule& rule : config.rules) {
+    rule.rule_id.reset();
+    rule.rule_type.reset();
+  }
+}
+
 template <typename T, typename Decode, typename Encode>
 void RoundTrip(std::string_view body, Decode decode, Encode encode) {
   Result<T> first = decode(body);
@@ -37,6 +49,7 @@ void RoundTrip(std::string_view body, Decode decode, Encode encode) {
   const std::string again = encode(*first);
   Result<T> second = decode(again);
   FUZZ_CHECK(second.ok());
+  ForgetServerFields(*first);
   FUZZ_CHECK(*second == *first);
 }
 
