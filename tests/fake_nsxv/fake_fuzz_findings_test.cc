@@ -25,8 +25,9 @@ TEST(FakeFuzzFindings, PathThatIsNotUtf8GetsA404NamingIt) {
   EXPECT_EQ(ex.response.status, 404);
   const json body = json::parse(ex.response.body);
   EXPECT_EQ(body["errorCode"], 100046);
-  EXPECT_EQ(body["details"],
-            "The requested URI /api\xEF\xBF\xBD/4.0/edgePublish/tuningConfiguration was not found.");
+  EXPECT_EQ(
+      body["details"],
+      "The requested URI /api\xEF\xBF\xBD/4.0/edgePublish/tuningConfiguration was not found.");
   // The journal quotes the request too.
   const Exchange journal = fake.Process(AuthedJsonRequest("GET", "/__fake/journal"));
   ASSERT_EQ(journal.response.status, 200);

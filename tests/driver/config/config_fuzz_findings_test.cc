@@ -35,6 +35,18 @@ TEST(ConfigFuzzFindings, ContinuedValueErrorIsOneLine) {
   EXPECT_EQ(error.find('\n'), std::string::npos) << error;
 }
 
+// corpus/config_loader/multiline-uri-port-error.ini: the manager URL check quoted the bad port
+// with the value's line break.
+TEST(ConfigFuzzFindings, BadPortOfAContinuedManagerUriIsOneLine) {
+  const std::string error =
+      ErrorOf("[nsxv]\nmanager_uri = https://nsx.example.com:8443u=\n ser operator\n");
+  EXPECT_NE(error.find(":2: [nsxv] manager_uri = 'https://nsx.example.com:8443u=\\nser operator': "
+                       "not a manager URL: port '8443u=\\nser operator' is not in 1..65535"),
+            std::string::npos)
+      << error;
+  EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+}
+
 TEST(ConfigFuzzFindings, ControlCharactersInSetValuesAreWrittenOut) {
   const std::string error = ErrorOf("[nsxv]\n", {"nsxv.retries=1\n2\t\x01"});
   EXPECT_EQ(error, "--set nsxv.retries=1\\n2\\t\\x01: not an integer");
