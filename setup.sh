@@ -63,7 +63,7 @@ run_sanitized() {  # run_sanitized PRESET
 # on a copy of its seed corpus in build/fuzz/corpus/ (the repository's corpus is never written).
 # A crash, sanitizer report, timeout (-timeout) or memory blow-up (-rss_limit_mb) fails the run and
 # names the input that reproduces it.
-FUZZ_SECONDS=${FUZZ_SECONDS:-40}
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 fuzz_targets() {
   build fuzz
   local src t corpus findings log dict
