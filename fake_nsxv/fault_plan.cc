@@ -353,6 +353,13 @@ Result<std::shared_ptr<const FaultPlan>> FaultPlan::FromJsonText(std::string_vie
     }
     return InvalidArgument("fault plan: JSON syntax error at line " + std::to_string(line) +
                            ", column " + std::to_string(column));
+  } catch (const json::out_of_range& e) {
+    // A number beyond a double ("1e452"): "[json.exception.out_of_range.406] number overflow
+    // parsing '1e452'", without a position.
+    std::string reason = e.what();
+    const size_t bracket = reason.find("] ");
+    if (bracket != std::string::npos) reason = reason.substr(bracket + 2);
+    return InvalidArgument("fault plan: " + reason);
   }
   return FromJson(doc, default_seed);
 }

@@ -76,6 +76,19 @@ TEST(FakeFuzzFindings, LatencyRulesOutOfRangeAreRefused) {
   }
 }
 
+// corpus/fake_request/fault-plan-number-overflow.txt: a number beyond a double in a fault plan
+// made the JSON parser throw out_of_range, which FromJsonText did not catch: the fake ended.
+TEST(FakeFuzzFindings, FaultPlanNumberBeyondADoubleIsASyntaxError) {
+  SimulatedClock clock;
+  FakeManager fake(clock, FakeOptions{});
+  const Exchange ex = fake.Process(
+      AuthedJsonRequest("PUT", "/__fake/faults",
+                        R"({"rules": [{"fault": {"kind": "latency", "fixed_ms": 1e452}}]})"));
+  EXPECT_EQ(ex.response.status, 400);
+  EXPECT_EQ(json::parse(ex.response.body)["details"],
+            "fault plan: number overflow parsing '1e452'");
+}
+
 // The lognormal tail is unbounded: a sample is capped at one day.
 TEST(FakeFuzzFindings, SampledLatencyIsCappedAtOneDay) {
   SimulatedClock clock;
