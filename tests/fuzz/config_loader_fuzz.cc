@@ -1,16 +1,17 @@
 // Fuzz target config_loader: the nsx.ini loader. The input is the text of a configuration file;
 // lines at its start of the form "--set section.option=value" are taken off as --set overrides
-// (as `nsxv-md --config FILE --set ...` gives them), the rest is written to a file of this
-// process and loaded with LoadConfig, the whole path a command takes. The INI reader also runs on
+// (as `nsxv-md --config FILE --set ...` gives them), the rest is written to an in-memory file of
+// this process (memfd, so nothing is left behind when libFuzzer exits) and loaded with LoadConfig
+// through its /proc/self/fd path, the whole path a command takes. The INI reader also runs on
 // the text alone.
 //
 // Property beyond "no crash, no exception": an error is one line.
 #include <unistd.h>
 
-#include <cstdlib>
-#include <fstream>
 #include <string>
 #include <string_view>
+
+#include <sys/mman.h>
 
 #include "driver/config/config.h"
 #include "driver/config/ini.h"
@@ -19,16 +20,18 @@
 namespace nsxv::fuzz {
 namespace {
 
-// One scratch file per process, removed at exit.
-const std::string& ScratchFile() {
-  static const std::string path = [] {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string p = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-                    "/nsxv-fuzz-config-" + std::to_string(getpid()) + ".ini";
-    std::atexit([] { std::remove(ScratchFile().c_str()); });
-    return p;
-  }();
-  return path;
+// One in-memory file per process; returns its path after replacing its content with `text`.
+std::string WriteScratchFile(std::string_view text) {
+  static const int fd = memfd_create("nsxv-fuzz-config", 0);
+  FUZZ_CHECK(fd >= 0);
+  FUZZ_CHECK(ftruncate(fd, 0) == 0);
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = pwrite(fd, text.data() + done, text.size() - done, static_cast<off_t>(done));
+    FUZZ_CHECK(n > 0);
+    done += static_cast<size_t>(n);
+  }
+  return "/proc/self/fd/" + std::to_string(fd);
 }
 
 void CheckOneLine(const Status& status) {
@@ -50,11 +53,7 @@ NSXV_FUZZ_TARGET(config_loader) {
         kSet.size(), end == std::string_view::npos ? std::string_view::npos : end - kSet.size()));
     text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
   }
-  {
-    std::ofstream out(nsxv::fuzz::ScratchFile(), std::ios::binary | std::ios::trunc);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  }
-  options.file = nsxv::fuzz::ScratchFile();
+  options.file = nsxv::fuzz::WriteScratchFile(text);
   const nsxv::Result<nsxv::config::Config> config = nsxv::config::LoadConfig(options);
   if (config.ok()) {
     (void)nsxv::config::Describe(*config);
