@@ -4,13 +4,14 @@
 #   ./setup.sh demo   runs the main job on the embedded fake NSX-v manager
 #   ./setup.sh test   runs the whole test suite: the layering check, release build + ctest (with
 #                     the install + consumer-project test), ASan+UBSan and TSan builds running
-#                     the concurrency tests, the scenario checks, a benchmark smoke pass and the
-#                     .deb packages
+#                     the concurrency tests, the libFuzzer targets for a bounded time, the scenario
+#                     checks, a benchmark smoke pass and the .deb packages
 #   ./setup.sh build  only installs and builds (release preset, build/bin/)
 set -euo pipefail
 cd "$(dirname "$0")"
 
-PACKAGES=(build-essential cmake ninja-build ccache clang libboost1.81-dev libssl-dev
+# libclang-rt-14-dev: the libFuzzer runtime of Debian 12's clang (only recommended by clang).
+PACKAGES=(build-essential cmake ninja-build ccache clang libclang-rt-14-dev libboost1.81-dev libssl-dev
   nlohmann-json3-dev libsqlite3-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   libcli11-dev libspdlog-dev dpkg-dev file libmariadb-dev mariadb-server)
 JOBS=$(nproc 2>/dev/null || echo 2)
@@ -56,6 +57,40 @@ run_sanitized() {  # run_sanitized PRESET
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
     "build/$preset/bin/nsxv_tests" --gtest_filter="$CONCURRENCY_FILTER" --gtest_brief=1
+}
+
+# libFuzzer (docs/fuzzing.md): every target of tests/fuzz under ASan+UBSan for FUZZ_SECONDS each,
+# on a copy of its seed corpus in build/fuzz/corpus/ (the repository's corpus is never written).
+# A crash, sanitizer report, timeout (-timeout) or memory blow-up (-rss_limit_mb) fails the run and
+# names the input that reproduces it.
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+fuzz_targets() {
+  build fuzz
+  local src t corpus findings log dict
+  for src in tests/fuzz/*_fuzz.cc; do
+    t=$(basename "$src" _fuzz.cc)
+    corpus=build/fuzz/corpus/$t findings=build/fuzz/findings/$t log=build/fuzz/$t.log
+    rm -rf "$corpus" "$findings"
+    mkdir -p "$corpus" "$findings"
+    cp tests/fuzz/corpus/"$t"/* "$corpus"/
+    dict=()
+    [ -f tests/fuzz/"$t".dict ] && dict=(-dict=tests/fuzz/"$t".dict)
+    log "fuzz_$t for ${FUZZ_SECONDS}s (ASan+UBSan)"
+    if ! UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build/fuzz/bin/fuzz_"$t" "$corpus" \
+      "${dict[@]}" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+      -artifact_prefix="$findings"/ -print_final_stats=1 >"$log" 2>&1; then
+      tail -n 60 "$log" >&2
+      for f in "$findings"/*; do
+        [ -e "$f" ] && echo "setup.sh: fuzz_$t finding: $f (replay: build/fuzz/bin/fuzz_$t $f)" >&2
+      done
+      exit 1
+    fi
+    awk -v t="fuzz_$t" '/^#[0-9]+/ && / cov: / { last = $0 }
+      /stat::number_of_executed_units/ { runs = $2 } /stat::average_exec_per_sec/ { rate = $2 }
+      END { match(last, /cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/)
+            print "== " t ": " runs " runs, " rate " exec/s, " substr(last, RSTART, RLENGTH) }' \
+      "$log" >&2
+  done
 }
 
 # The scenario library beyond ctest: determinism of the concurrency scenarios (20 repeats, same
@@ -123,6 +158,7 @@ case "${1:-}" in
     bench_smoke
     run_sanitized asan
     run_sanitized tsan
+    fuzz_targets
     scenario_checks
     package_debs
     log "full test suite (release)"

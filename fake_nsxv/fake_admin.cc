@@ -23,7 +23,8 @@ Exchange JsonAnswer(int status, const json& body) {
   Exchange ex;
   ex.response.status = status;
   ex.response.headers.Set("Content-Type", "application/json");
-  ex.response.body = body.dump();
+  // The journal and the state quote requests, whose bytes need not be UTF-8: written as U+FFFD.
+  ex.response.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   return ex;
 }
 
@@ -119,8 +120,11 @@ Exchange FakeManager::HandleAdmin(const HttpRequest& request) {
     if (sim == nullptr) return AdminError(request, 409, "clock: the fake runs on the real clock");
     double seconds = 0;
     const auto arg = request.QueryParam("seconds");
-    if (!arg || !ParseNumber(arg, &seconds) || seconds < 0) {
-      return AdminError(request, 400, "clock: seconds must be a number >= 0");
+    // At most a year per call, so the advance always fits a Duration (and "inf" or "nan",
+    // which from_chars accepts, are refused).
+    constexpr double kMaxAdvanceSeconds = 365.0 * 24 * 3600;
+    if (!arg || !ParseNumber(arg, &seconds) || !(seconds >= 0 && seconds <= kMaxAdvanceSeconds)) {
+      return AdminError(request, 400, "clock: seconds must be a number in 0..31536000 (one year)");
     }
     sim->Advance(std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds)));
     return NoContent();

@@ -134,8 +134,9 @@ std::optional<Failure> LoadFiles(const FakeCliFlags& flags, FakeManager& manager
     json state;
     try {
       state = json::parse(*text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-    } catch (const json::parse_error& e) {
-      // e.what() is "[json.exception.parse_error.101] parse error at line 2, column 1: ...".
+    } catch (const json::exception& e) {
+      // e.what() is "[json.exception.parse_error.101] parse error at line 2, column 1: ..." or,
+      // for a number beyond a double, "[json.exception.out_of_range.406] number overflow ...".
       std::string what = e.what();
       const size_t bracket = what.find("] ");
       if (bracket != std::string::npos) what = what.substr(bracket + 2);

@@ -1,5 +1,6 @@
 #include "fake_nsxv/fault_plan.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <set>
@@ -96,13 +97,21 @@ class RuleReader {
   std::string where_;
 };
 
+// Longest latency a rule may ask for, and the cap of a sampled one (a lognormal tail is
+// unbounded): one day of virtual time, far beyond any client deadline, and small enough that a
+// latency always fits a Duration.
+constexpr double kMaxLatencyMs = 24.0 * 3600.0 * 1000.0;
+constexpr double kMaxSigma = 10.0;
+
 Status ParseLatency(const RuleReader& r, LatencySpec* out) {
   int shapes = 0;
   if (r.Has("fixed_ms")) {
     ++shapes;
     out->shape = LatencySpec::Shape::kFixed;
     NSXV_RETURN_IF_ERROR(r.Number("fixed_ms", &out->a_ms));
-    if (out->a_ms < 0) return r.Error("fixed_ms", "must be >= 0");
+    if (out->a_ms < 0 || out->a_ms > kMaxLatencyMs) {
+      return r.Error("fixed_ms", "must be in 0..86400000 (one day)");
+    }
   }
   if (r.Has("uniform_ms")) {
     ++shapes;
@@ -113,8 +122,9 @@ Status ParseLatency(const RuleReader& r, LatencySpec* out) {
     out->shape = LatencySpec::Shape::kUniform;
     out->a_ms = v[0].get<double>();
     out->b_ms = v[1].get<double>();
-    if (out->a_ms < 0 || out->b_ms < out->a_ms)
-      return r.Error("uniform_ms", "needs 0 <= min <= max");
+    if (out->a_ms < 0 || out->b_ms < out->a_ms || out->b_ms > kMaxLatencyMs) {
+      return r.Error("uniform_ms", "needs 0 <= min <= max <= 86400000 (one day)");
+    }
   }
   if (r.Has("lognormal")) {
     ++shapes;
@@ -128,8 +138,9 @@ Status ParseLatency(const RuleReader& r, LatencySpec* out) {
     out->shape = LatencySpec::Shape::kLognormal;
     NSXV_RETURN_IF_ERROR(lr.Number("median_ms", &out->a_ms));
     NSXV_RETURN_IF_ERROR(lr.Number("sigma", &out->b_ms));
-    if (out->a_ms <= 0 || out->b_ms < 0)
-      return r.Error("lognormal", "needs median_ms > 0, sigma >= 0");
+    if (out->a_ms <= 0 || out->a_ms > kMaxLatencyMs || out->b_ms < 0 || out->b_ms > kMaxSigma) {
+      return r.Error("lognormal", "needs 0 < median_ms <= 86400000 (one day), 0 <= sigma <= 10");
+    }
   }
   if (shapes != 1) {
     return InvalidArgument(r.where() +
@@ -248,7 +259,7 @@ Duration SampleLatency(const LatencySpec& l, double u1, double u2) {
   } else if (l.shape == LatencySpec::Shape::kLognormal) {
     // Box-Muller from two decision uniforms; u1 is kept away from 0.
     const double z = std::sqrt(-2.0 * std::log(1.0 - u1)) * std::cos(2.0 * std::numbers::pi * u2);
-    ms = l.a_ms * std::exp(l.b_ms * z);
+    ms = std::min(l.a_ms * std::exp(l.b_ms * z), kMaxLatencyMs);
   }
   return std::chrono::duration_cast<Duration>(std::chrono::duration<double, std::milli>(ms));
 }
@@ -342,6 +353,13 @@ Result<std::shared_ptr<const FaultPlan>> FaultPlan::FromJsonText(std::string_vie
     }
     return InvalidArgument("fault plan: JSON syntax error at line " + std::to_string(line) +
                            ", column " + std::to_string(column));
+  } catch (const json::out_of_range& e) {
+    // A number beyond a double ("1e452"): "[json.exception.out_of_range.406] number overflow
+    // parsing '1e452'", without a position.
+    std::string reason = e.what();
+    const size_t bracket = reason.find("] ");
+    if (bracket != std::string::npos) reason = reason.substr(bracket + 2);
+    return InvalidArgument("fault plan: " + reason);
   }
   return FromJson(doc, default_seed);
 }

@@ -71,7 +71,9 @@ HttpResponse MakeErrorResponse(const HttpRequest& request, const NsxError& error
                                  {"moduleName", error.module},
                                  {"errorData", nullptr},
                                  {"rootCauseString", nullptr}};
-    response.body = body.dump();
+    // The details quote the request (its path, its values), which may hold bytes that are not
+    // UTF-8: they are written as U+FFFD instead of failing the answer.
+    response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   return response;
 }

@@ -172,7 +172,8 @@ Routed Json(int status, const json& body, Duration delay = Duration(0)) {
   Routed routed;
   routed.response.status = status;
   routed.response.headers.Set("Content-Type", "application/json");
-  routed.response.body = body.dump();
+  // Strings stored from XML bodies may hold bytes that are not UTF-8: written as U+FFFD.
+  routed.response.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   routed.delay = delay;
   return routed;
 }

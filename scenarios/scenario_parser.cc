@@ -375,6 +375,13 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& file) {
                         /*ignore_comments=*/true);
     } catch (const json::parse_error& e) {
       return SyntaxError(e, text, file);
+    } catch (const json::out_of_range& e) {
+      // A number beyond a double ("1e452"): "[json.exception.out_of_range.406] number overflow
+      // parsing '1e452'", without a position.
+      std::string reason = e.what();
+      const size_t bracket = reason.find("] ");
+      if (bracket != std::string::npos) reason = reason.substr(bracket + 2);
+      return InvalidArgument(file + ": " + reason);
     }
     NSXV_RETURN_IF_ERROR(ParseDocument(doc, &s));
   } catch (const std::exception& e) {

@@ -28,7 +28,8 @@ std::string FileWhere(const std::string& file, int line, const std::string& sect
 
 std::string SetWhere(const std::string& section, const std::string& key, const std::string& value,
                      bool secret) {
-  return "--set " + section + "." + key + "=" + (secret ? std::string("<hidden>") : value);
+  return "--set " + section + "." + key + "=" +
+         (secret ? std::string("<hidden>") : internal::Printable(value));
 }
 
 // The sections a neutron configuration has that we do not read, kept quiet.
@@ -104,14 +105,15 @@ Status ApplyOverride(const std::string& text, Config& config) {
   const size_t eq = text.find('=');
   const size_t dot = text.find('.');
   if (eq == std::string::npos || dot == std::string::npos || dot > eq) {
-    return InvalidArgument("--set " + text + ": expected SECTION.OPTION=VALUE");
+    return InvalidArgument("--set " + internal::Printable(text) +
+                           ": expected SECTION.OPTION=VALUE");
   }
   const std::string section = Trim(text.substr(0, dot));
   const std::string key = Trim(text.substr(dot + 1, eq - dot - 1));
   const std::string value = text.substr(eq + 1);
   const OptionDef* def = FindDef(section, key);
   if (def == nullptr) {
-    std::string message = "--set " + section + "." + key + ": unknown option";
+    std::string message = "--set " + internal::Printable(section + "." + key) + ": unknown option";
     if (auto closest = ClosestOption(section, key)) {
       message += " (did you mean '" + section + "." + *closest + "'?)";
     } else if (!KnownSection(section)) {

@@ -36,7 +36,10 @@ std::string UriProblem(const std::string& value);
 // Why `path` is not a readable file, or "".
 std::string FileProblem(const std::string& path);
 bool IsSecret(const OptionInfo& info);
-// 'value', for messages.
+// `s` with control characters written as \n, \t or \xHH, so a message stays one line (a value
+// continued over several lines holds '\n').
+std::string Printable(std::string_view s);
+// 'value' (Printable), for messages.
 std::string Quote(const std::string& s);
 
 }  // namespace nsxv::config::internal

@@ -84,7 +84,7 @@ std::string UriProblem(const std::string& value) {
     if (port.empty()) return "empty port";
   }
   if (host.empty()) return "missing host";
-  if (!port.empty() && !ParsePort(port)) return "port '" + port + "' is not in 1..65535";
+  if (!port.empty() && !ParsePort(port)) return "port " + Quote(port) + " is not in 1..65535";
   return "";
 }
 
@@ -98,7 +98,28 @@ std::string FileProblem(const std::string& path) {
 
 bool IsSecret(const OptionInfo& info) { return info.type == OptionType::kSecret; }
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
+std::string Printable(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[u >> 4U];
+      out += kHex[u & 0xfU];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string Quote(const std::string& s) { return "'" + Printable(s) + "'"; }
 
 }  // namespace internal
 
@@ -107,6 +128,7 @@ using internal::Lower;
 using internal::ParseBool;
 using internal::ParseInt;
 using internal::ParsePort;
+using internal::Printable;
 using internal::Quote;
 using internal::Trim;
 using internal::UriProblem;
@@ -125,7 +147,10 @@ std::vector<std::string> SplitList(std::string_view text) {
 }
 
 Status CheckValue(const OptionInfo& option, const std::string& value, const std::string& where) {
-  const auto bad = [&](const std::string& why) { return InvalidArgument(where + ": " + why); };
+  // Every message is one line: `why` may quote (a part of) the value.
+  const auto bad = [&](const std::string& why) {
+    return InvalidArgument(where + ": " + Printable(why));
+  };
   const std::string v = Trim(value);
   switch (option.type) {
     case OptionType::kString:
