@@ -101,9 +101,13 @@ bool Scenario::NeedsServerSide() const {
   // manager, so rows the run did not create must never be there.
   return !server_faults.empty() || !initial_backend.empty() || !initial_sql.empty() ||
          AnyStep(steps, [](const Step& s) {
-           return s.op == StepOp::kBackend ||
+           return s.op == StepOp::kBackend || s.kill.has_value() ||
                   (s.op == StepOp::kSetFaults && s.side == FaultSide::kServer);
          });
+}
+
+bool Scenario::HasProcessNodes() const {
+  return std::any_of(nodes.begin(), nodes.end(), [](const NodeSpec& n) { return n.process; });
 }
 
 }  // namespace nsxv::scenarios
