@@ -64,6 +64,8 @@ class Node final : public ScenarioNode {
   md_proxy::MetadataProxyHandler& handler() { return *handler_; }
   plugin::Plugin& plugin() { return *plugin_; }
   const driver::Vcns& vcns() const { return *vcns_; }
+  const driver::ApiClient& client() const { return *client_; }
+  locking::LockProvider& locks() { return *locks_; }
   Result<std::unique_ptr<store::Context>> OpenContext() const;
 
  private:

@@ -9,6 +9,7 @@
 
 #include "driver/store/neutron_db.h"
 #include "scenarios/node.h"
+#include "scenarios/repair.h"
 #include "scenarios/scenario_parser_internal.h"
 
 namespace nsxv::scenarios {
@@ -95,8 +96,8 @@ Outcome CreatePort(Node& node, store::Context& ctx, const NodeOp& op, size_t ind
   }
   plugin::PortSpec spec;
   spec.network_id = network_id;
-  spec.name = op.port_prefix + "port-" + std::to_string(index + 1);
-  spec.device_id = op.port_prefix + "vm-" + std::to_string(index + 1);
+  spec.name = op.name_prefix + "port-" + std::to_string(index + 1);
+  spec.device_id = op.name_prefix + "vm-" + std::to_string(index + 1);
   spec.device_owner = "compute:nova";
   auto port = node.plugin().CreatePort(ctx, spec);
   return port.ok() ? Outcome{} : Outcome{false, spec.name + ": " + port.error().message()};
@@ -135,6 +136,45 @@ void RunUpdateSecret(Node& node, NodeOpResult& r) {
   r.outcomes.push_back(FromStatus(s));
 }
 
+// Everything repair can fix, applied; one outcome per item fixed or not, one failed outcome per
+// violation its final check still reports.
+void RunRepair(Node& node, const NodeOp& op, NodeOpResult& r) {
+  auto ctx = node.OpenContext();
+  if (!ctx.ok()) {
+    r.outcomes.push_back({false, "repair: " + ctx.error().message()});
+    return;
+  }
+  RepairEnv env{**ctx, node.vcns(), node.plugin(), node.locks(), node.md_config()};
+  env.handler = &node.handler();
+  env.init = [&node]() -> Status {
+    auto init = node.handler().Init();
+    if (!init.ok()) return init.error();
+    return init->ToStatus();
+  };
+  RepairOptions options;
+  options.apply = true;
+  options.edge_name_prefix = op.name_prefix;
+  // As `nsxv-md repair`: a fake manager lists its virtual wires on its admin API.
+  WireLister wires = FakeAdminWires(node.client());
+  if (wires().ok()) options.list_virtual_wires = wires;
+  auto report = Repair(env, options);
+  if (!report.ok()) {
+    r.outcomes.push_back({false, "repair: " + report.error().message()});
+    return;
+  }
+  for (const RepairItem& item : report->items) {
+    const bool fixed = item.outcome == "fixed";
+    r.outcomes.push_back({fixed, fixed ? ""
+                                       : "repair " + item.kind + " " + item.object + ": " +
+                                             item.outcome + ": " + item.error});
+  }
+  for (const Violation& v : report->left) {
+    r.outcomes.push_back({false, "repair left " + v.invariant + " " + v.object + ": " + v.detail});
+  }
+  if (report->init_failed) r.outcomes.push_back({false, "repair: init: " + report->init_error});
+  if (r.outcomes.empty()) r.outcomes.push_back({});
+}
+
 }  // namespace
 
 Result<std::optional<std::string>> FindRouterId(store::Context& ctx, const std::string& name) {
@@ -165,6 +205,7 @@ bool IsNodeOp(StepOp op) {
     case StepOp::kRedoConfig:
     case StepOp::kStatus:
     case StepOp::kUpdateSecret:
+    case StepOp::kRepair:
       return true;
     default:
       return false;
@@ -232,6 +273,9 @@ NodeOpResult RunNodeOp(Node& node, const NodeOp& op) {
       }
       break;
     }
+    case StepOp::kRepair:
+      RunRepair(node, op, r);
+      break;
     case StepOp::kStatus: {
       auto status = node.handler().GetStatus();
       r.outcomes.push_back(status.ok() ? Outcome{} : Outcome{false, status.error().message()});
@@ -252,7 +296,7 @@ json NodeOpToJson(const NodeOp& op) {
             {"names", op.names},
             {"cidrs", op.cidrs},
             {"network", op.network},
-            {"port_prefix", op.port_prefix},
+            {"name_prefix", op.name_prefix},
             {"count", op.count},
             {"workers", op.workers},
             {"rounds", op.rounds}};
@@ -271,7 +315,7 @@ Result<NodeOp> NodeOpFromJson(const json& j) {
     op.names = j.at("names").get<std::vector<std::string>>();
     op.cidrs = j.at("cidrs").get<std::vector<std::string>>();
     op.network = j.at("network").get<std::string>();
-    op.port_prefix = j.at("port_prefix").get<std::string>();
+    op.name_prefix = j.at("name_prefix").get<std::string>();
     op.count = j.at("count").get<int>();
     op.workers = j.at("workers").get<int>();
     op.rounds = j.at("rounds").get<int>();

@@ -34,13 +34,15 @@ struct Outcome {
 
 struct NodeOp {
   // init, create_routers, delete_routers, churn_routers, create_networks, delete_networks,
-  // create_ports, redo_config, status, update_secret (Init then UpdateSecret).
+  // create_ports, redo_config, status, update_secret (Init then UpdateSecret), repair.
   StepOp op = StepOp::kInit;
   std::vector<std::string> names;  // routers or networks, final names
   std::vector<std::string> cidrs;  // create_networks: one per name ("" for none)
   std::string network;             // create_ports: a final network name, or "internal"
-  std::string port_prefix;         // create_ports: before "port-<i>" / "vm-<i>"
-  int count = 1;                   // create_ports
+  // The run prefix and "-" (real managers), or "": before create_ports' "port-<i>" / "vm-<i>";
+  // repair's naming scope.
+  std::string name_prefix;
+  int count = 1;  // create_ports
   int workers = 1;
   int rounds = 1;  // churn_routers
   // The node sends this many more requests, then every call fails ("stops sending").

@@ -71,8 +71,8 @@ Status CheckRunnable(const Scenario& sc, BackendKind backend, bool process_nodes
   if (!process.empty()) {
     if (backend == BackendKind::kReal) {
       return Status(StatusCode::kInvalidArgument,
-                    sc.file + ": process nodes need the fake over HTTPS (its crash points); run " +
-                        "without a manager URL (--backend https)");
+                    sc.file + ": a scenario with process nodes needs the fake over HTTPS (its " +
+                        "crash points): run it with --backend https");
     }
     bool client = !sc.client_faults.empty();
     for (const Step& step : sc.steps) {

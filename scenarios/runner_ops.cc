@@ -45,7 +45,7 @@ NodeOp ScenarioRun::ToNodeOp(const Step& step, const std::vector<std::string>& c
   op.cidrs = cidrs;
   op.network =
       step.network == "internal" || step.network.empty() ? step.network : Named(step.network);
-  op.port_prefix = prefix_.empty() ? "" : prefix_ + "-";
+  op.name_prefix = prefix_.empty() ? "" : prefix_ + "-";
   op.count = step.count;
   op.workers = step.workers;
   op.rounds = step.rounds;
@@ -83,6 +83,7 @@ StepFacts ScenarioRun::RunOp(const Step& step) {
     case StepOp::kCreatePorts:
     case StepOp::kRedoConfig:
     case StepOp::kStatus:
+    case StepOp::kRepair:
       run(ToNodeOp(step, {}));
       break;
     case StepOp::kRestart:

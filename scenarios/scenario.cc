@@ -74,6 +74,8 @@ const char* StepOpName(StepOp op) {
       return "status";
     case StepOp::kMetadataRequest:
       return "metadata_request";
+    case StepOp::kRepair:
+      return "repair";
   }
   return "unknown";
 }

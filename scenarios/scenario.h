@@ -84,6 +84,7 @@ enum class StepOp {
   kUpdateSecret,     // admin: new metadata_shared_secret on a node, then UpdateSecret
   kStatus,           // admin: GetStatus (read only)
   kMetadataRequest,  // a VM behind `router` asks for metadata (the metadata-path oracle, read only)
+  kRepair,           // admin: `nsxv-md repair --yes` on a node (repair.h), then its final check
 };
 const char* StepOpName(StepOp op);
 

@@ -43,6 +43,7 @@ const std::vector<std::pair<std::string_view, OpSpec>>& Ops() {
       {"redo_config", {StepOp::kRedoConfig, {}}},
       {"update_secret", {StepOp::kUpdateSecret, {"secret"}}},
       {"metadata_request", {StepOp::kMetadataRequest, {"router"}}},
+      {"repair", {StepOp::kRepair, {}}},
   };
   return *ops;
 }
@@ -152,6 +153,7 @@ Status ParseOpKeys(const JsonNode& n, const StepContext& context, Step* s) {
     case StepOp::kCheck:
     case StepOp::kStatus:
     case StepOp::kRedoConfig:
+    case StepOp::kRepair:
       return Status::Ok();
     case StepOp::kRestart:
       if (n.Has("nsxv")) return ParseNsxv(n.Child("nsxv"), &s->nsxv);
