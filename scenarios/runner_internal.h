@@ -1,5 +1,6 @@
-// Internals of the scenario runner shared by runner.cc (setup, steps, liveness), runner_ops.cc
-// (the operations) and runner_verdicts.cc (expectations and reports). Not a public header.
+// Internals of the scenario runner shared by runner.cc (setup, steps), runner_nodes.cc (the
+// nodes), runner_liveness.cc, runner_ops.cc (the operations) and runner_verdicts.cc
+// (expectations and reports). Not a public header.
 #pragma once
 
 #include <functional>
