@@ -162,7 +162,7 @@ Status ScenarioRun::Setup() {
       return Status(StatusCode::kInvalidArgument,
                     "scenario " + scenario_.name +
                         " needs the fake (server-side faults, initial backend state, backend "
-                        "steps or virtual time): run it with --backend inprocess or https");
+                        "steps, kills or virtual time): run it with --backend inprocess or https");
     }
     if (!options_.allow_changes) {
       return Status(StatusCode::kFailedPrecondition,

@@ -172,7 +172,7 @@ struct Scenario {
   std::optional<std::string> nova_shared_secret;
 
   bool Concurrent() const;       // any step with workers > 1, parallel, or several nodes
-  bool NeedsServerSide() const;  // server fault plan, initial backend or backend steps
+  bool NeedsServerSide() const;  // server fault plan, initial backend, backend steps or kills
   bool HasProcessNodes() const;  // a node with "process": true
 };
 

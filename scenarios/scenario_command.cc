@@ -130,7 +130,7 @@ int RunScenarioCommand(const ScenarioCommandOptions& options, std::ostream& out,
       if (sc.NeedsServerSide()) {
         return fail_usage("scenario " + sc.name + " (" + sc.file +
                           ") needs the fake (server-side faults, initial backend state, backend "
-                          "steps or virtual time); a real manager takes client_faults only");
+                          "steps, kills or virtual time); a real manager takes client_faults only");
       }
     }
     if (options.dry_run) {
