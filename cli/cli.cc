@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "fake_nsxv/fake_cli.h"
 #include "scenarios/crash_sweep.h"
+#include "scenarios/node_worker.h"
 #include "scenarios/scenario_command.h"
 #include "scenarios/swarm.h"
 
@@ -240,6 +241,15 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       "Real manager: prefix of every name (default nsxvsim-SEED-PID-RANDOM)");
   scenario_run_cmd->add_flag("--keep", scenario_opts.keep_work_dir,
                              "Keep each run's work directory (database, locks)");
+  scenario_run_cmd->add_flag("--process-nodes", scenario_opts.process_nodes,
+                             "Run every node in a child process (this nsxv-md) against the fake "
+                             "over HTTPS, so that a step's kill is a real SIGKILL");
+  scenarios::NodeWorkerOptions worker_opts;
+  CLI::App* scenario_worker_cmd = scenario_cmd->add_subcommand(
+      "node-worker", "A process node of a scenario run (started by the runner)");
+  scenario_worker_cmd->group("");  // internal: not listed in --help
+  scenario_worker_cmd->add_option("--node", worker_opts.node, "Node name")->required();
+  scenario_worker_cmd->add_option("--lock-dir", worker_opts.lock_dir, "Lock directory")->required();
   scenarios::SwarmCommandOptions swarm_opts;
   CLI::App* scenario_swarm_cmd = scenario_cmd->add_subcommand(
       "swarm",
@@ -328,6 +338,10 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     scenario_opts.config.file = config_file;
     scenario_opts.config.overrides = overrides;
     return scenarios::RunScenarioCommand(scenario_opts, out, err);
+  }
+  if (*scenario_worker_cmd) {
+    worker_opts.config_file = config_file.value_or("");
+    return scenarios::RunNodeWorker(worker_opts, std::cin, out);
   }
   if (*scenario_swarm_cmd) {
     // Swarm prints its own result lines or JSON document; faults make the driver log retries.

@@ -59,6 +59,7 @@ Result<std::unique_ptr<Backend>> Backend::Https(uint64_t seed) {
   BeastTransportOptions topt;
   topt.url = b->url_;
   topt.ca_pem = b->server_->ca_pem();
+  b->ca_pem_ = topt.ca_pem;
   topt.pool_size = 16;
   NSXV_ASSIGN_OR_RETURN(b->transport_, BeastTransport::Create(topt));
   return b;

@@ -48,6 +48,8 @@ class Backend {
   const std::string& url() const { return url_; }
   const std::string& user() const { return user_; }
   const std::string& password() const { return password_; }
+  // The PEM of the CA that signed the HTTPS fake's certificate; empty for other backends.
+  const std::string& ca_pem() const { return ca_pem_; }
   // Moves virtual time forward (fake backends only).
   Status Advance(Duration d);
 
@@ -64,6 +66,7 @@ class Backend {
   std::string url_;
   std::string user_;
   std::string password_;
+  std::string ca_pem_;
 };
 
 }  // namespace nsxv::scenarios

@@ -10,6 +10,11 @@ Result<HttpResponse> RequestRecorder::Send(const HttpRequest& request) {
   return inner_.Send(request);
 }
 
+void RequestRecorder::Record(RecordedRequest request) {
+  MutexLock lock(&mu_);
+  log_.push_back(std::move(request));
+}
+
 size_t RequestRecorder::size() const {
   MutexLock lock(&mu_);
   return log_.size();

@@ -33,6 +33,8 @@ class RequestRecorder final : public Transport {
   explicit RequestRecorder(Transport& inner) : inner_(inner) {}
   Result<HttpResponse> Send(const HttpRequest& request) override;
 
+  // Logs a request that reached the backend by another way (a process node's).
+  void Record(RecordedRequest request) EXCLUDES(mu_);
   size_t size() const EXCLUDES(mu_);
   // The requests recorded at positions [from, size()).
   std::vector<RecordedRequest> Since(size_t from) const EXCLUDES(mu_);

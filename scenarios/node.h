@@ -1,6 +1,6 @@
-// One Neutron server in a scenario: its own client stack, lock provider, plugin and metadata
-// proxy handler over the scenario's shared SQLite database and lock directory (so two nodes
-// contend for nsx-metadata-init exactly like two processes: flock on the same files).
+// One Neutron server in a scenario, in process: its own client stack, lock provider, plugin and
+// metadata proxy handler over the scenario's shared SQLite database and lock directory (so two
+// nodes contend for nsx-metadata-init exactly like two processes: flock on the same files).
 //
 // Restart() is a process restart: the handler, plugin, locks and client are destroyed (held locks
 // released, thread Contexts closed) and rebuilt from the new configuration; the database and the
@@ -22,17 +22,18 @@
 #include "driver/nsxv/vcns.h"
 #include "driver/plugin/plugin.h"
 #include "scenarios/client_stack.h"
+#include "scenarios/scenario_node.h"
 
 namespace nsxv::scenarios {
 
-class Node {
+class Node final : public ScenarioNode {
  public:
   // `below`: the shared client stack under this node (FaultSlot). `clock`: the backend's clock
   // (retries, job polling). Locks and the store wait in real time. `real_time`: the clock is a
   // real manager's, and a crashed node skips its sleeps (NodeClock).
   Node(std::string name, Transport& below, Clock& clock, std::string lock_dir,
        bool real_time = false);
-  ~Node();
+  ~Node() override;
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
@@ -40,7 +41,12 @@ class Node {
   // kInvalidArgument naming the option when the metadata configuration is invalid; the node then
   // keeps running as before.
   Status Start(config::Config config);
-  Status Restart() { return Start(config_); }
+  Status Start(config::Config config, const std::vector<std::string>& overrides) override {
+    (void)overrides;
+    return Start(std::move(config));
+  }
+  Status Restart() override { return Start(config_); }
+  NodeOpResult Run(const NodeOp& op) override { return RunNodeOp(*this, op); }
   // From now on the node sends `requests` more requests and then fails every call.
   void CrashAfter(int64_t requests) { transport_.CrashAfter(requests); }
 
@@ -48,16 +54,18 @@ class Node {
   // need the metadata proxy wait until every announced init has entered Init() (which then makes
   // their ConfigureRouterEdge wait for it), so "routers while init runs" does not depend on
   // which thread the scheduler starts first.
-  void AnnounceInit() EXCLUDES(launch_mu_);
+  void AnnounceInit() override EXCLUDES(launch_mu_);
   void InitEntering() EXCLUDES(launch_mu_);
   void AwaitAnnouncedInits() EXCLUDES(launch_mu_);
 
-  const std::string& name() const { return name_; }
-  const config::Config& config() const { return config_; }
-  const md_proxy::MdProxyConfig& md_config() const { return md_; }
+  const std::string& name() const override { return name_; }
+  const config::Config& config() const override { return config_; }
+  const md_proxy::MdProxyConfig& md_config() const override { return md_; }
   md_proxy::MetadataProxyHandler& handler() { return *handler_; }
   plugin::Plugin& plugin() { return *plugin_; }
   const driver::Vcns& vcns() const { return *vcns_; }
+  const driver::ApiClient& client() const { return *client_; }
+  locking::LockProvider& locks() { return *locks_; }
   Result<std::unique_ptr<store::Context>> OpenContext() const;
 
  private:

@@ -7,7 +7,9 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +21,7 @@
 #include "scenarios/fault_transport.h"
 #include "scenarios/manager_guard.h"
 #include "scenarios/md_path_collect.h"
+#include "scenarios/process_node.h"
 #include "scenarios/runner_internal.h"
 
 namespace nsxv::scenarios {
@@ -29,9 +32,6 @@ using json = nlohmann::json;
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
-
-// The request deadline of nodes on the HTTPS backend unless a scenario sets one (seconds).
-constexpr int kHttpsRequestTimeoutS = 5;
 
 }  // namespace
 
@@ -59,18 +59,49 @@ config::Config ScenarioBaseConfig() {
   return c;
 }
 
-Status CheckRunnable(const Scenario& sc, BackendKind backend) {
+Status CheckRunnable(const Scenario& sc, BackendKind backend, bool process_nodes) {
+  std::set<std::string> process;
+  for (const NodeSpec& n : sc.nodes) {
+    if (n.process || process_nodes) process.insert(n.name);
+  }
+  if (sc.nodes.empty() && process_nodes) process.insert("a");
+  if (!process.empty()) {
+    if (backend == BackendKind::kReal) {
+      return Status(StatusCode::kInvalidArgument,
+                    sc.file + ": a scenario with process nodes needs the fake over HTTPS (its " +
+                        "crash points): run it with --backend https");
+    }
+    bool client = !sc.client_faults.empty();
+    for (const Step& step : sc.steps) {
+      client = client || (step.op == StepOp::kSetFaults && step.side == FaultSide::kClient);
+    }
+    if (client) {
+      return Status(StatusCode::kInvalidArgument,
+                    sc.file + ": client-side faults apply to in-process nodes only (a process " +
+                        "node's requests do not pass the runner's client stack)");
+    }
+  }
+  auto check_kill = [&](const Step& s) -> Status {
+    if (s.kill && process.count(s.node) == 0) {
+      return Status(StatusCode::kInvalidArgument,
+                    sc.file + ": " + s.json_path + ": kill needs a process node: set " +
+                        "\"process\": true on node " + s.node + " or run with --process-nodes");
+    }
+    return Status::Ok();
+  };
   for (const Step& step : sc.steps) {
+    NSXV_RETURN_IF_ERROR(check_kill(step));
     if (backend == BackendKind::kReal && step.op == StepOp::kWait) {
       return Status(StatusCode::kInvalidArgument,
                     sc.file + ": " + step.json_path + ": wait needs a fake backend (virtual time)");
     }
     for (const Step& sub : step.steps) {
       if (sub.op == StepOp::kRestart || sub.op == StepOp::kUpdateSecret ||
-          sub.crash_after_requests) {
-        return Status(StatusCode::kInvalidArgument,
-                      sc.file + ": " + sub.json_path +
-                          ": a node cannot be restarted or crashed inside a parallel block");
+          sub.crash_after_requests || sub.kill) {
+        return Status(
+            StatusCode::kInvalidArgument,
+            sc.file + ": " + sub.json_path +
+                ": a node cannot be restarted, crashed or killed inside a parallel block");
       }
       if (sub.op == StepOp::kSetFaults || sub.op == StepOp::kClearFaults) {
         return Status(StatusCode::kInvalidArgument,
@@ -114,36 +145,14 @@ std::string ScenarioRun::Unnamed(const std::string& name) const {
   return name.rfind(p, 0) == 0 ? name.substr(p.size()) : name;
 }
 
-Result<config::Config> ScenarioRun::NodeConfig(
-    const NodeSpec& spec, const std::map<std::string, std::string>& changes) const {
-  config::LoadOptions load;
-  auto add = [&](const std::map<std::string, std::string>& options) {
-    for (const auto& [k, v] : options) load.overrides.push_back("nsxv." + k + "=" + v);
-  };
-  add(scenario_.nsxv);
-  add(spec.nsxv);
-  add(changes);
-  config::Config base = options_.real_config ? *options_.real_config : ScenarioBaseConfig();
-  base.database.path = work_dir_ + "/nsxv.db";
-  NSXV_ASSIGN_OR_RETURN(config::Config c, config::LoadConfig(load, base));
-  if (backend_->kind() == BackendKind::kHttps &&
-      c.origins.count("nsxv.nsx_transaction_timeout") == 0) {
-    // Over loopback a request takes milliseconds; a `timeout` fault holds the answer until the
-    // client's deadline, which is real time on a socket: 5 s instead of 240 s per such fault.
-    c.nsxv.nsx_transaction_timeout = kHttpsRequestTimeoutS;
-  }
-  c.database.path = work_dir_ + "/nsxv.db";
-  c.nsxv.manager_uri = backend_->url();
-  c.nsxv.user = backend_->user();
-  c.nsxv.password = backend_->password();
-  return c;
-}
-
-Node& ScenarioRun::NodeByName(const std::string& name) { return *nodes_.at(name); }
-
 Status ScenarioRun::Setup() {
-  NSXV_RETURN_IF_ERROR(CheckRunnable(scenario_, options_.backend));
+  NSXV_RETURN_IF_ERROR(CheckRunnable(scenario_, options_.backend, options_.process_nodes));
   const bool real = options_.backend == BackendKind::kReal;
+  backend_kind_ = options_.backend;
+  if (backend_kind_ == BackendKind::kInProcess &&
+      (options_.process_nodes || scenario_.HasProcessNodes())) {
+    backend_kind_ = BackendKind::kHttps;  // a child process reaches the fake over HTTPS only
+  }
   if (real) {
     if (!options_.real_config || !options_.real_config->nsxv.manager_uri) {
       return Status(StatusCode::kInvalidArgument,
@@ -153,7 +162,7 @@ Status ScenarioRun::Setup() {
       return Status(StatusCode::kInvalidArgument,
                     "scenario " + scenario_.name +
                         " needs the fake (server-side faults, initial backend state, backend "
-                        "steps or virtual time): run it with --backend inprocess or https");
+                        "steps, kills or virtual time): run it with --backend inprocess or https");
     }
     if (!options_.allow_changes) {
       return Status(StatusCode::kFailedPrecondition,
@@ -179,7 +188,7 @@ Status ScenarioRun::Setup() {
     if (ec) return Status(StatusCode::kInternal, work_dir_ + ": " + ec.message());
   }
 
-  switch (options_.backend) {
+  switch (backend_kind_) {
     case BackendKind::kInProcess: {
       NSXV_ASSIGN_OR_RETURN(backend_, Backend::InProcess(seed_));
       break;
@@ -205,11 +214,15 @@ Status ScenarioRun::Setup() {
   std::vector<NodeSpec> specs = scenario_.nodes;
   if (specs.empty()) specs.push_back({"a", {}});
   if (real) NSXV_RETURN_IF_ERROR(GuardRealManager(specs));
+  if (!backend_->ca_pem().empty()) {
+    std::ofstream(work_dir_ + "/fake-ca.pem") << backend_->ca_pem();
+  }
   for (const NodeSpec& spec : specs) {
-    auto node =
-        std::make_unique<Node>(spec.name, *slot_, backend_->clock(), work_dir_ + "/locks", real);
-    auto config = NodeConfig(spec, {});
-    if (Status s = config.ok() ? node->Start(std::move(config).value()) : config.error(); !s.ok()) {
+    NSXV_ASSIGN_OR_RETURN(auto node, MakeNode(spec));
+    std::vector<std::string> overrides;
+    auto config = NodeConfig(spec, {}, &overrides);
+    if (Status s = config.ok() ? node->Start(std::move(config).value(), overrides) : config.error();
+        !s.ok()) {
       return Status(StatusCode::kInvalidArgument, "node " + spec.name + ": " + s.message());
     }
     nodes_[spec.name] = std::move(node);
@@ -264,7 +277,7 @@ Result<CheckReport> ScenarioRun::Check() {
   fake::FakeManager* fake = backend_->fake();
   std::pair<std::shared_ptr<const fake::FaultPlan>, TimePoint> suspended;
   if (fake) suspended = fake->SuspendFaultPlan();
-  const Node* md_node = &MdNode();
+  const ScenarioNode* md_node = &MdNode();
   CheckOptions copt;
   copt.edge_name_prefix = prefix_.empty() ? "" : prefix_ + "-";
   if (fake) copt.list_virtual_wires = FakeModelWires(fake->model());
@@ -279,8 +292,8 @@ Result<CheckReport> ScenarioRun::Check() {
   return report;
 }
 
-const Node& ScenarioRun::MdNode() const {
-  const Node* md_node = nullptr;
+const ScenarioNode& ScenarioRun::MdNode() const {
+  const ScenarioNode* md_node = nullptr;
   for (const auto& [name, node] : nodes_) {
     if (md_node == nullptr ||
         (node->md_config().metadata_initializer && !md_node->md_config().metadata_initializer)) {
@@ -313,44 +326,37 @@ Result<MdPathReport> ScenarioRun::MetadataRequest(const std::string& router_name
 Result<store::Context*> ScenarioRun::ObserverContext(std::unique_ptr<store::Context>& holder) {
   if (std::this_thread::get_id() == main_thread_) return observer_ctx_.get();
   store::ContextOptions o;
-  o.path = work_dir_ + "/nsxv.db";
+  o.path = StoreOf("").database_path;
+  o.connection = StoreOf("").connection;
   o.is_admin = true;
   o.tenant_id = md_proxy::kInternalTenantId;
   NSXV_ASSIGN_OR_RETURN(holder, store::Context::Open(o));
   return holder.get();
 }
 
-std::vector<Outcome> ScenarioRun::RunBatch(
-    Node& node, int workers, size_t n, const std::function<Outcome(store::Context&, size_t)>& op) {
-  std::vector<Outcome> outcomes(n);
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    auto ctx = node.OpenContext();
-    for (size_t i = next++; i < n; i = next++) {
-      outcomes[i] = ctx.ok() ? op(**ctx, i) : Outcome{false, ctx.error().message()};
-    }
-  };
-  const int threads = std::max(1, std::min<int>(workers, static_cast<int>(n)));
-  if (threads == 1) {
-    work();
-    return outcomes;
-  }
-  std::vector<std::thread> pool;
-  pool.reserve(static_cast<size_t>(threads));
-  for (int t = 0; t < threads; ++t) pool.emplace_back(work);
-  for (auto& t : pool) t.join();
-  return outcomes;
-}
-
 StepReport ScenarioRun::RunStep(const Step& step) {
   const auto start = std::chrono::steady_clock::now();
   const size_t recorded = recorder_->size();
   const auto fired_before = FiredCounts();
-  if (step.crash_after_requests) NodeByName(step.node).CrashAfter(*step.crash_after_requests);
+  auto* killed = step.kill ? dynamic_cast<ProcessNode*>(&NodeByName(step.node)) : nullptr;
+  if (killed != nullptr) {
+    killed->ArmKill(step.kill->at_request, step.kill->after_apply ? fake::CrashPhase::kAfterApply
+                                                                  : fake::CrashPhase::kBeforeApply);
+  }
 
   StepFacts facts = RunOp(step);
 
-  if (step.crash_after_requests) {
+  std::optional<ExpectationVerdict> kill_verdict;
+  if (killed != nullptr) {
+    const bool landed = killed->DisarmKill();
+    kill_verdict = ExpectationVerdict{
+        "kill at request " + std::to_string(step.kill->at_request) + " " + step.kill->PhaseName(),
+        landed,
+        landed ? "SIGKILL landed"
+               : "the node finished the step before its request " +
+                     std::to_string(step.kill->at_request) + "; nothing was killed"};
+  }
+  if (step.crash_after_requests || step.kill) {
     // The crashed process comes back: locks released, connections closed, state rebuilt.
     if (Status s = NodeByName(step.node).Restart(); !s.ok()) {
       facts.outcomes.push_back({false, "restart after the crash: " + s.message()});
@@ -390,6 +396,7 @@ StepReport ScenarioRun::RunStep(const Step& step) {
   r.requests = static_cast<int64_t>(facts.requests.size());
   for (const auto& req : facts.requests) r.writes += req.method == "GET" ? 0 : 1;
   r.verdicts = Evaluate(step.expect, facts);
+  if (kill_verdict) r.verdicts.insert(r.verdicts.begin(), *kill_verdict);
   r.wall_s = SecondsSince(start);
   return r;
 }
@@ -422,7 +429,7 @@ ScenarioReport ScenarioRun::Execute() {
   report_.name = scenario_.name;
   report_.file = scenario_.file;
   report_.seed = seed_;
-  report_.backend = options_.backend;
+  report_.backend = backend_kind_;
   report_.concurrent = scenario_.Concurrent();
 
   for (const Step& step : scenario_.steps) {
@@ -477,6 +484,7 @@ std::string ReplayCommand(const Scenario& scenario, const RunOptions& options, u
                     (scenario.file.empty() ? "SCENARIO.json" : scenario.file) + " --seed " +
                     std::to_string(seed);
   if (options.backend == BackendKind::kHttps) cmd += " --backend https";
+  if (options.process_nodes) cmd += " --process-nodes";
   if (options.backend == BackendKind::kReal) {
     cmd += " --backend " + (options.real_config && options.real_config->nsxv.manager_uri
                                 ? *options.real_config->nsxv.manager_uri

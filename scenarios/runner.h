@@ -52,6 +52,13 @@ struct RunOptions {
   // Every invariant check (steps, after the steps, liveness rounds) also runs the metadata-path
   // oracle (invariant "metadata-path", docs/metadata-path.md).
   bool metadata_path = true;
+  // Every node runs in a child process (process_node.h), as if each had "process": true.
+  // Process nodes talk to the fake over HTTPS: a scenario with process nodes runs on the HTTPS
+  // fake when kInProcess is asked for, and is refused on a real manager.
+  bool process_nodes = false;
+  // The nsxv-md executable of process nodes; empty: this executable when it is nsxv-md, else the
+  // nsxv-md next to it.
+  std::string node_binary;
 };
 
 struct ExpectationVerdict {
@@ -79,7 +86,7 @@ struct ScenarioReport {
   std::string name;
   std::string file;
   uint64_t seed = 0;
-  BackendKind backend = BackendKind::kInProcess;
+  BackendKind backend = BackendKind::kInProcess;  // the one used (process nodes: https)
   bool concurrent = false;
   std::vector<StepReport> steps;
   CheckReport after_steps;
@@ -115,9 +122,11 @@ std::string DefaultRunPrefix(uint64_t seed);
 std::string ReplayCommand(const Scenario& scenario, const RunOptions& options, uint64_t seed);
 
 // What the runner refuses before anything runs (kInvalidArgument naming the step): inside a
-// parallel block, a sub-step that rebuilds a node (restart, update_secret, crash) while its
-// siblings use it, or that changes the fault plans; `wait` on a real manager.
-Status CheckRunnable(const Scenario& scenario, BackendKind backend);
+// parallel block, a sub-step that rebuilds a node (restart, update_secret, crash, kill) while its
+// siblings use it, or that changes the fault plans; `wait` on a real manager; a kill on a node
+// that is not a process node; process nodes on a real manager or with client-side faults (their
+// requests do not pass the runner's client stack).
+Status CheckRunnable(const Scenario& scenario, BackendKind backend, bool process_nodes = false);
 
 // Runs the scenario. A Status error only when the run could not start (backend, work directory,
 // a scenario that needs the fake on a real manager, a real manager without allow_changes);

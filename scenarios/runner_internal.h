@@ -1,5 +1,6 @@
-// Internals of the scenario runner shared by runner.cc (setup, steps, liveness), runner_ops.cc
-// (the operations) and runner_verdicts.cc (expectations and reports). Not a public header.
+// Internals of the scenario runner shared by runner.cc (setup, steps), runner_nodes.cc (the
+// nodes), runner_liveness.cc, runner_ops.cc (the operations) and runner_verdicts.cc
+// (expectations and reports). Not a public header.
 #pragma once
 
 #include <functional>
@@ -16,15 +17,11 @@
 #include "scenarios/client_stack.h"
 #include "scenarios/md_path.h"
 #include "scenarios/node.h"
+#include "scenarios/node_ops.h"
 #include "scenarios/runner.h"
+#include "scenarios/scenario_node.h"
 
 namespace nsxv::scenarios {
-
-// One operation's result.
-struct Outcome {
-  bool ok = true;
-  std::string error;  // one line when !ok
-};
 
 // What a step produced, for its expectations.
 struct StepFacts {
@@ -64,20 +61,16 @@ class ScenarioRun {
   // fault plans like Check(), with the scenario's nova.shared_secret.
   Result<MdPathReport> MetadataRequest(const std::string& router_name);
   // The node whose md options the checks use (an initializer when there is one).
-  const Node& MdNode() const;
-  // Runs `op` for indexes [0, n) on `workers` threads, each with its own Context of `node`.
-  std::vector<Outcome> RunBatch(Node& node, int workers, size_t n,
-                                const std::function<Outcome(store::Context&, size_t)>& op);
+  const ScenarioNode& MdNode() const;
   void Liveness();
   void Cleanup();
 
   // ---- operations (runner_ops.cc) ----
-  Outcome CreateRouter(Node& node, store::Context& ctx, const std::string& name);
-  Outcome DeleteRouter(Node& node, store::Context& ctx, const std::string& name);
-  Outcome CreateNetwork(Node& node, store::Context& ctx, const std::string& name,
-                        const std::string& cidr);
-  Outcome DeleteNetwork(Node& node, store::Context& ctx, const std::string& name);
-  Outcome CreatePort(Node& node, store::Context& ctx, const std::string& network, size_t index);
+  // One router / network operation of the liveness phase and the cleanup on `node`.
+  Outcome NodeOne(ScenarioNode& node, StepOp op, const std::string& name,
+                  const std::string& cidr = "");
+  // The node op of a step (names with the run prefix).
+  NodeOp ToNodeOp(const Step& step, const std::vector<std::string>& cidrs) const;
   Outcome BackendAction(const Step& step);
   Status SetFaults(FaultSide side, const std::string& plan_text);
   void ClearFaults();
@@ -94,11 +87,24 @@ class ScenarioRun {
   Result<std::vector<std::string>> DbNetworkNames();
   std::string Named(const std::string& name) const;  // with the run prefix (real managers)
   std::string Unnamed(const std::string& name) const;
-  // The node's configuration: the base, the scenario's, the node's and `changes`' options.
-  // kInvalidArgument when they do not combine (e.g. a client cert without its key).
+  // The node's configuration: the base, the scenario's, the node's and `changes`' options;
+  // `overrides` receives those options as "nsxv.option=value". kInvalidArgument when they do
+  // not combine (e.g. a client cert without its key).
   Result<config::Config> NodeConfig(const NodeSpec& spec,
-                                    const std::map<std::string, std::string>& changes) const;
-  Node& NodeByName(const std::string& name);
+                                    const std::map<std::string, std::string>& changes,
+                                    std::vector<std::string>* overrides = nullptr) const;
+  ScenarioNode& NodeByName(const std::string& name);
+  // Where the nodes keep their state: the store (one SQLite file shared by every node) and the
+  // node's lock directory. Nodes sharing the file share one host and so one lock directory; a
+  // store on a server (database.connection) puts each node on a host of its own.
+  struct NodeStore {
+    std::string database_path;
+    std::string connection;
+    std::string lock_dir;
+  };
+  NodeStore StoreOf(const std::string& node) const;
+  Result<std::unique_ptr<ScenarioNode>> MakeNode(const NodeSpec& spec);
+  bool IsProcessNode(const NodeSpec& spec) const;
 
   const Scenario& scenario_;
   const RunOptions options_;
@@ -111,7 +117,8 @@ class ScenarioRun {
   std::unique_ptr<FaultSlot> slot_;
   std::shared_ptr<const fake::FaultPlan> client_plan_;
   std::shared_ptr<const fake::FaultPlan> server_plan_;
-  std::map<std::string, std::unique_ptr<Node>> nodes_;
+  BackendKind backend_kind_ = BackendKind::kInProcess;  // process nodes need kHttps
+  std::map<std::string, std::unique_ptr<ScenarioNode>> nodes_;
   std::map<std::string, std::map<std::string, std::string>> node_changes_;  // restarts
   // The observer: reads for checks and backend actions, outside the fault plans.
   std::unique_ptr<driver::ApiClient> observer_client_;

@@ -37,29 +37,32 @@ void ScenarioRun::Liveness() {
     cidrs = network_cidrs_;
   }
   // Initializer nodes first: the others only validate what the initializer made.
-  std::vector<Node*> order;
+  std::vector<ScenarioNode*> order;
   for (auto& [name, node] : nodes_) {
     if (node->md_config().metadata_initializer) order.push_back(node.get());
   }
   for (auto& [name, node] : nodes_) {
     if (!node->md_config().metadata_initializer) order.push_back(node.get());
   }
-  Node& driver_node = *order.front();
+  ScenarioNode& driver_node = *order.front();
 
   const int rounds = scenario_.liveness.enabled ? scenario_.liveness.rounds : 0;
   for (int round = 1; round <= rounds; ++round) {
     report_.liveness_rounds = round;
     ClearFaults();
     PowerOnAll();
-    for (Node* node : order) {
+    for (ScenarioNode* node : order) {
       // A fresh process per round, like a service restart after the incident.
       if (Status s = node->Restart(); !s.ok()) {
         report_.repairs.push_back("restart " + node->name() + ": " + s.message());
         continue;
       }
-      auto init = node->handler().Init();
-      if (!init.ok()) {
-        report_.repairs.push_back("init on " + node->name() + " failed: " + init.error().message());
+      NodeOp init;
+      init.op = StepOp::kInit;
+      const NodeOpResult r = node->Run(init);
+      if (!r.init && !r.outcomes.empty() && !r.outcomes.front().ok) {
+        report_.repairs.push_back("init on " + node->name() +
+                                  " failed: " + r.outcomes.front().error);
       }
     }
     auto check = Check();
@@ -96,7 +99,8 @@ void ScenarioRun::Liveness() {
       const std::string wire = ObjectId(v.object, "virtual wire");
       if (v.invariant == "orphans" && !wire.empty()) orphan_wires.push_back(wire);
     }
-    auto ctx = driver_node.OpenContext();
+    std::unique_ptr<store::Context> holder;
+    auto ctx = ObserverContext(holder);
     if (!ctx.ok()) continue;
     // What the admin utility's orphaned-edges / orphaned-networks clean-ups do.
     for (const std::string& edge : orphan_edges) {
@@ -109,35 +113,41 @@ void ScenarioRun::Liveness() {
                                 (s.ok() ? "" : ": " + s.message()));
     }
     if (stale_members) {
-      auto redo = driver_node.handler().RedoConfig();
-      report_.repairs.push_back(redo.ok() ? "redo-config: " + std::to_string(redo->updated) +
-                                                " router edges updated"
-                                          : "redo-config: " + redo.error().message());
+      NodeOp redo;
+      redo.op = StepOp::kRedoConfig;
+      const NodeOpResult r = driver_node.Run(redo);
+      std::string failed;
+      for (const Outcome& o : r.outcomes) {
+        if (!o.ok) failed += (failed.empty() ? "" : "; ") + o.error;
+      }
+      report_.repairs.push_back(
+          "redo-config on " +
+          (failed.empty() ? std::to_string(r.outcomes.size()) + " router edges" : failed));
     }
     std::set<std::string> have(routers->begin(), routers->end());
     for (const std::string& name : *routers) {
       auto id = RouterIdByName(**ctx, name);
       const bool broken = id.ok() && *id && broken_ids.count(**id) > 0;
       if (intended_routers.count(name) == 0 || broken) {
-        Outcome o = DeleteRouter(driver_node, **ctx, name);
+        Outcome o = NodeOne(driver_node, StepOp::kDeleteRouters, name);
         report_.repairs.push_back("delete router " + name + (o.ok ? "" : ": " + o.error));
         if (o.ok) have.erase(name);
       }
     }
     for (const std::string& name : intended_routers) {
       if (have.count(name) > 0) continue;
-      Outcome o = CreateRouter(driver_node, **ctx, name);
+      Outcome o = NodeOne(driver_node, StepOp::kCreateRouters, name);
       report_.repairs.push_back("create router " + name + (o.ok ? "" : ": " + o.error));
     }
     std::set<std::string> have_nets(networks->begin(), networks->end());
     for (const std::string& name : *networks) {
       if (intended_networks.count(name) > 0) continue;
-      Outcome o = DeleteNetwork(driver_node, **ctx, name);
+      Outcome o = NodeOne(driver_node, StepOp::kDeleteNetworks, name);
       report_.repairs.push_back("delete network " + name + (o.ok ? "" : ": " + o.error));
     }
     for (const std::string& name : intended_networks) {
       if (have_nets.count(name) > 0) continue;
-      Outcome o = CreateNetwork(driver_node, **ctx, name, cidrs[name]);
+      Outcome o = NodeOne(driver_node, StepOp::kCreateNetworks, name, cidrs[name]);
       report_.repairs.push_back("create network " + name + (o.ok ? "" : ": " + o.error));
     }
   }
@@ -170,17 +180,12 @@ void ScenarioRun::Cleanup() {
   if (backend_->kind() != BackendKind::kReal) return;
   // Everything in the run's private DB was made by this run: remove it from the manager.
   ClearFaults();
-  Node& node = *nodes_.begin()->second;
+  ScenarioNode& node = *nodes_.begin()->second;
   (void)node.Restart();
-  auto ctx = node.OpenContext();
-  if (!ctx.ok()) {
-    report_.failures.push_back("cleanup: " + ctx.error().message());
-    return;
-  }
   auto routers = DbRouterNames();
   if (routers.ok()) {
     for (const std::string& name : *routers) {
-      Outcome o = DeleteRouter(node, **ctx, name);
+      Outcome o = NodeOne(node, StepOp::kDeleteRouters, name);
       if (!o.ok) report_.failures.push_back("cleanup: router " + o.error);
     }
   }

@@ -25,103 +25,67 @@ std::string Substitute(std::string text, const std::string& index) {
 
 Result<std::optional<std::string>> ScenarioRun::RouterIdByName(store::Context& ctx,
                                                                const std::string& name) {
-  store::RouterFilter filter;
-  filter.name = std::vector<std::string>{Named(name)};
-  NSXV_ASSIGN_OR_RETURN(const auto rows, store::ListRouterRows(ctx, filter));
-  if (rows.empty()) return std::optional<std::string>();
-  return std::optional<std::string>(rows.front().id);
+  return FindRouterId(ctx, Named(name));
 }
 
 Result<std::optional<std::string>> ScenarioRun::NetworkIdByName(store::Context& ctx,
                                                                 const std::string& name) {
-  store::NetworkFilter filter;
-  filter.name = std::vector<std::string>{Named(name)};
-  NSXV_ASSIGN_OR_RETURN(const auto rows, store::ListNetworkRows(ctx, filter));
-  if (rows.empty()) return std::optional<std::string>();
-  return std::optional<std::string>(rows.front().id);
+  return FindNetworkId(ctx, Named(name));
 }
 
-Outcome ScenarioRun::CreateRouter(Node& node, store::Context& ctx, const std::string& name) {
-  plugin::RouterSpec spec;
-  spec.name = Named(name);
-  auto router = node.handler().CreateRouterWithMetadata(ctx, spec);
-  return router.ok() ? Outcome{} : Outcome{false, name + ": " + router.error().message()};
-}
-
-Outcome ScenarioRun::DeleteRouter(Node& node, store::Context& ctx, const std::string& name) {
-  auto id = RouterIdByName(ctx, name);
-  if (!id.ok()) return {false, name + ": " + id.error().message()};
-  if (!*id) return {false, name + ": no such router in the DB"};
-  Status s = node.handler().DeleteRouterWithMetadata(ctx, **id);
-  return s.ok() ? Outcome{} : Outcome{false, name + ": " + s.message()};
-}
-
-Outcome ScenarioRun::CreateNetwork(Node& node, store::Context& ctx, const std::string& name,
-                                   const std::string& cidr) {
-  plugin::NetworkSpec spec;
-  spec.name = Named(name);
-  auto net = node.plugin().CreateNetwork(ctx, spec);
-  if (!net.ok()) return {false, name + ": " + net.error().message()};
-  if (cidr.empty()) return {};
-  plugin::SubnetSpec subnet;
-  subnet.network_id = net->id;
-  subnet.cidr = cidr;
-  subnet.name = Named(name) + "-subnet";
-  auto created = node.plugin().CreateSubnet(ctx, subnet);
-  if (created.ok()) return {};
-  // Nothing half-made: the network goes again when its subnet cannot be made.
-  (void)node.plugin().DeleteNetwork(ctx, net->id);
-  return {false, name + ": subnet " + cidr + ": " + created.error().message()};
-}
-
-Outcome ScenarioRun::DeleteNetwork(Node& node, store::Context& ctx, const std::string& name) {
-  auto id = NetworkIdByName(ctx, name);
-  if (!id.ok()) return {false, name + ": " + id.error().message()};
-  if (!*id) return {false, name + ": no such network in the DB"};
-  Status s = node.plugin().DeleteNetwork(ctx, **id);
-  return s.ok() ? Outcome{} : Outcome{false, name + ": " + s.message()};
-}
-
-Outcome ScenarioRun::CreatePort(Node& node, store::Context& ctx, const std::string& network,
-                                size_t index) {
-  std::string network_id;
-  if (network == "internal") {
-    network_id = node.handler().internal_network_id();
-    if (network_id.empty()) return {false, "the internal network is not initialized"};
-  } else {
-    auto id = NetworkIdByName(ctx, network);
-    if (!id.ok()) return {false, network + ": " + id.error().message()};
-    if (!*id) return {false, network + ": no such network in the DB"};
-    network_id = **id;
+NodeOp ScenarioRun::ToNodeOp(const Step& step, const std::vector<std::string>& cidrs) const {
+  NodeOp op;
+  op.op = step.op;
+  for (const std::string& n : step.Names()) op.names.push_back(Named(n));
+  if (step.op != StepOp::kCreateRouters && step.op != StepOp::kDeleteRouters &&
+      step.op != StepOp::kChurnRouters && step.op != StepOp::kCreateNetworks &&
+      step.op != StepOp::kDeleteNetworks) {
+    op.names.clear();
   }
-  plugin::PortSpec spec;
-  spec.network_id = network_id;
-  spec.name = Named("port-" + std::to_string(index + 1));
-  spec.device_id = Named("vm-" + std::to_string(index + 1));
-  spec.device_owner = "compute:nova";
-  auto port = node.plugin().CreatePort(ctx, spec);
-  return port.ok() ? Outcome{} : Outcome{false, spec.name + ": " + port.error().message()};
+  op.cidrs = cidrs;
+  op.network =
+      step.network == "internal" || step.network.empty() ? step.network : Named(step.network);
+  op.name_prefix = prefix_.empty() ? "" : prefix_ + "-";
+  op.count = step.count;
+  op.workers = step.workers;
+  op.rounds = step.rounds;
+  op.crash_after_requests = step.crash_after_requests;
+  return op;
+}
+
+Outcome ScenarioRun::NodeOne(ScenarioNode& node, StepOp op, const std::string& name,
+                             const std::string& cidr) {
+  NodeOp one;
+  one.op = op;
+  one.names = {Named(name)};
+  one.cidrs = {cidr};
+  NodeOpResult r = node.Run(one);
+  if (r.outcomes.empty()) return {false, name + ": no outcome"};
+  Outcome o = r.outcomes.front();
+  // The node names the object with the run prefix; reports use the scenario's name.
+  if (!o.ok && !prefix_.empty() && o.error.rfind(Named(name), 0) == 0) {
+    o.error = name + o.error.substr(Named(name).size());
+  }
+  return o;
 }
 
 StepFacts ScenarioRun::RunOp(const Step& step) {
   StepFacts facts;
-  Node& node = NodeByName(step.node);
+  ScenarioNode& node = NodeByName(step.node);
   const std::vector<std::string> names = step.Names();
+  auto run = [&](const NodeOp& op) {
+    NodeOpResult r = node.Run(op);
+    facts.outcomes = std::move(r.outcomes);
+    facts.init = std::move(r.init);
+  };
   switch (step.op) {
-    case StepOp::kInit: {
-      node.InitEntering();
-      auto init = node.handler().Init();
-      if (init.ok()) {
-        facts.outcomes.push_back({});
-        for (const auto& e : init->proxy_edges) {
-          if (!e.ok) facts.outcomes.push_back({false, "proxy " + e.ext_ip + ": " + e.error});
-        }
-        facts.init = std::move(init).value();
-      } else {
-        facts.outcomes.push_back({false, init.error().message()});
-      }
+    case StepOp::kInit:
+    case StepOp::kCreatePorts:
+    case StepOp::kRedoConfig:
+    case StepOp::kStatus:
+    case StepOp::kRepair:
+      run(ToNodeOp(step, {}));
       break;
-    }
     case StepOp::kRestart:
     case StepOp::kUpdateSecret: {
       auto& changes = node_changes_[step.node];
@@ -130,24 +94,12 @@ StepFacts ScenarioRun::RunOp(const Step& step) {
       for (const NodeSpec& n : scenario_.nodes) {
         if (n.name == step.node) spec = n;
       }
-      auto config = NodeConfig(spec, changes);
-      Status s = config.ok() ? node.Start(std::move(config).value()) : config.error();
+      std::vector<std::string> overrides;
+      auto config = NodeConfig(spec, changes, &overrides);
+      Status s = config.ok() ? node.Start(std::move(config).value(), overrides) : config.error();
       if (s.ok() && step.op == StepOp::kUpdateSecret) {
-        // The handler answers only once initialized: a restarted node runs Init first.
-        auto init = node.handler().Init();
-        if (!init.ok()) {
-          s = init.error();
-        } else {
-          auto admin = node.handler().UpdateSecret();
-          if (!admin.ok()) {
-            s = admin.error();
-          } else if (admin->failed > 0) {
-            for (const auto& e : admin->edges) {
-              if (e.outcome == "failed")
-                facts.outcomes.push_back({false, e.edge_id + ": " + e.error});
-            }
-          }
-        }
+        run(ToNodeOp(step, {}));
+        break;
       }
       facts.outcomes.push_back(FromStatus(s));
       break;
@@ -157,38 +109,16 @@ StepFacts ScenarioRun::RunOp(const Step& step) {
         MutexLock lock(&mu_);
         intended_routers_.insert(names.begin(), names.end());
       }
-      node.AwaitAnnouncedInits();
-      facts.outcomes = RunBatch(
-          node, step.workers, names.size(),
-          [&](store::Context& ctx, size_t i) { return CreateRouter(node, ctx, names[i]); });
+      run(ToNodeOp(step, {}));
       break;
     }
-    case StepOp::kDeleteRouters: {
-      {
-        MutexLock lock(&mu_);
-        for (const auto& n : names) intended_routers_.erase(n);
-      }
-      facts.outcomes = RunBatch(
-          node, step.workers, names.size(),
-          [&](store::Context& ctx, size_t i) { return DeleteRouter(node, ctx, names[i]); });
-      break;
-    }
+    case StepOp::kDeleteRouters:
     case StepOp::kChurnRouters: {
-      node.AwaitAnnouncedInits();
       {
         MutexLock lock(&mu_);
         for (const auto& n : names) intended_routers_.erase(n);
       }
-      facts.outcomes =
-          RunBatch(node, step.workers, names.size(), [&](store::Context& ctx, size_t i) {
-            for (int r = 0; r < step.rounds; ++r) {
-              Outcome o = CreateRouter(node, ctx, names[i]);
-              if (!o.ok) return o;
-              o = DeleteRouter(node, ctx, names[i]);
-              if (!o.ok) return o;
-            }
-            return Outcome{};
-          });
+      run(ToNodeOp(step, {}));
       break;
     }
     case StepOp::kCreateNetworks: {
@@ -203,10 +133,7 @@ StepFacts ScenarioRun::RunOp(const Step& step) {
           network_cidrs_[names[i]] = cidrs.back();
         }
       }
-      facts.outcomes =
-          RunBatch(node, step.workers, names.size(), [&](store::Context& ctx, size_t i) {
-            return CreateNetwork(node, ctx, names[i], cidrs[i]);
-          });
+      run(ToNodeOp(step, cidrs));
       break;
     }
     case StepOp::kDeleteNetworks: {
@@ -214,16 +141,9 @@ StepFacts ScenarioRun::RunOp(const Step& step) {
         MutexLock lock(&mu_);
         for (const auto& n : names) intended_networks_.erase(n);
       }
-      facts.outcomes = RunBatch(
-          node, step.workers, names.size(),
-          [&](store::Context& ctx, size_t i) { return DeleteNetwork(node, ctx, names[i]); });
+      run(ToNodeOp(step, {}));
       break;
     }
-    case StepOp::kCreatePorts:
-      facts.outcomes = RunBatch(
-          node, step.workers, static_cast<size_t>(step.count),
-          [&](store::Context& ctx, size_t i) { return CreatePort(node, ctx, step.network, i); });
-      break;
     case StepOp::kParallel:
       RunParallel(step, facts);
       break;
@@ -251,18 +171,6 @@ StepFacts ScenarioRun::RunOp(const Step& step) {
       }
       break;
     }
-    case StepOp::kRedoConfig: {
-      auto admin = node.handler().RedoConfig();
-      if (!admin.ok()) {
-        facts.outcomes.push_back({false, admin.error().message()});
-        break;
-      }
-      for (const auto& e : admin->edges) {
-        facts.outcomes.push_back(e.outcome == "failed" ? Outcome{false, e.edge_id + ": " + e.error}
-                                                       : Outcome{});
-      }
-      break;
-    }
     case StepOp::kMetadataRequest: {
       auto answer = MetadataRequest(step.router);
       if (answer.ok()) {
@@ -273,11 +181,6 @@ StepFacts ScenarioRun::RunOp(const Step& step) {
       } else {
         facts.outcomes.push_back({false, answer.error().message()});
       }
-      break;
-    }
-    case StepOp::kStatus: {
-      auto status = node.handler().GetStatus();
-      facts.outcomes.push_back(status.ok() ? Outcome{} : Outcome{false, status.error().message()});
       break;
     }
   }

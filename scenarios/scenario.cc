@@ -74,6 +74,8 @@ const char* StepOpName(StepOp op) {
       return "status";
     case StepOp::kMetadataRequest:
       return "metadata_request";
+    case StepOp::kRepair:
+      return "repair";
   }
   return "unknown";
 }
@@ -101,9 +103,13 @@ bool Scenario::NeedsServerSide() const {
   // manager, so rows the run did not create must never be there.
   return !server_faults.empty() || !initial_backend.empty() || !initial_sql.empty() ||
          AnyStep(steps, [](const Step& s) {
-           return s.op == StepOp::kBackend ||
+           return s.op == StepOp::kBackend || s.kill.has_value() ||
                   (s.op == StepOp::kSetFaults && s.side == FaultSide::kServer);
          });
+}
+
+bool Scenario::HasProcessNodes() const {
+  return std::any_of(nodes.begin(), nodes.end(), [](const NodeSpec& n) { return n.process; });
 }
 
 }  // namespace nsxv::scenarios

@@ -84,10 +84,20 @@ enum class StepOp {
   kUpdateSecret,     // admin: new metadata_shared_secret on a node, then UpdateSecret
   kStatus,           // admin: GetStatus (read only)
   kMetadataRequest,  // a VM behind `router` asks for metadata (the metadata-path oracle, read only)
+  kRepair,           // admin: `nsxv-md repair --yes` on a node (repair.h), then its final check
 };
 const char* StepOpName(StepOp op);
 
 enum class FaultSide { kServer, kClient };
+
+// A real crash of a process node: the fake SIGKILLs the node's process at the node's
+// `at_request`-th request of the step, before applying it (the manager never sees it) or after
+// (the manager applied it, the answer is never read).
+struct KillSpec {
+  int64_t at_request = 1;
+  bool after_apply = false;
+  std::string PhaseName() const { return after_apply ? "after-apply" : "before-apply"; }
+};
 
 struct Step {
   StepOp op = StepOp::kInit;
@@ -108,6 +118,9 @@ struct Step {
   // crash: the node stops sending after this many requests in the step (a crash mid-step);
   // the node is restarted (rebuilt) when the step ends.
   std::optional<int64_t> crash_after_requests;
+  // kill: a process node is SIGKILLed at a request of the step; it is restarted when the step
+  // ends, like a crash_after_requests node.
+  std::optional<KillSpec> kill;
   // set_faults.
   FaultSide side = FaultSide::kServer;
   std::string faults;  // the plan document, compact JSON text (checked by the parser)
@@ -126,6 +139,7 @@ struct Step {
 struct NodeSpec {
   std::string name;
   std::map<std::string, std::string> nsxv;  // per-node overrides (e.g. metadata_initializer)
+  bool process = false;                     // the node runs in a child process (process_node.h)
 };
 
 struct LivenessSpec {
@@ -158,7 +172,8 @@ struct Scenario {
   std::optional<std::string> nova_shared_secret;
 
   bool Concurrent() const;       // any step with workers > 1, parallel, or several nodes
-  bool NeedsServerSide() const;  // server fault plan, initial backend or backend steps
+  bool NeedsServerSide() const;  // server fault plan, initial backend, backend steps or kills
+  bool HasProcessNodes() const;  // a node with "process": true
 };
 
 // Parses and checks a scenario document. Errors are kInvalidArgument with one line:

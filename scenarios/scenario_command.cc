@@ -113,6 +113,7 @@ int RunScenarioCommand(const ScenarioCommandOptions& options, std::ostream& out,
   run.keep_work_dir = options.keep_work_dir;
   run.allow_changes = options.allow_changes;
   run.run_prefix = options.run_prefix;
+  run.process_nodes = options.process_nodes;
   if (options.backend == "inprocess") {
     run.backend = BackendKind::kInProcess;
   } else if (options.backend == "https") {
@@ -129,7 +130,7 @@ int RunScenarioCommand(const ScenarioCommandOptions& options, std::ostream& out,
       if (sc.NeedsServerSide()) {
         return fail_usage("scenario " + sc.name + " (" + sc.file +
                           ") needs the fake (server-side faults, initial backend state, backend "
-                          "steps or virtual time); a real manager takes client_faults only");
+                          "steps, kills or virtual time); a real manager takes client_faults only");
       }
     }
     if (options.dry_run) {
@@ -153,7 +154,9 @@ int RunScenarioCommand(const ScenarioCommandOptions& options, std::ostream& out,
     return fail_usage("--dry-run applies to a real manager (--backend https://HOST)");
   }
   for (const Scenario& sc : scenarios) {
-    if (Status s = CheckRunnable(sc, run.backend); !s.ok()) return fail_usage(s.message());
+    if (Status s = CheckRunnable(sc, run.backend, run.process_nodes); !s.ok()) {
+      return fail_usage(s.message());
+    }
   }
 
   int passed = 0;
@@ -190,7 +193,7 @@ int RunScenarioCommand(const ScenarioCommandOptions& options, std::ostream& out,
         entry = report->ToJson();
         if (!options.json) {
           out << (ok ? "PASS " : "FAIL ") << sc.name << " seed=" << seed
-              << " backend=" << BackendKindName(run.backend) << " steps=" << sc.steps.size()
+              << " backend=" << BackendKindName(report->backend) << " steps=" << sc.steps.size()
               << " requests=" << report->requests << " wall=" << FormatSeconds(report->wall_s)
               << " virtual=" << FormatSeconds(report->virtual_s)
               << (options.repeat > 1 ? " run=" + std::to_string(rep) : "") << "  replay: " << replay

@@ -29,6 +29,7 @@ struct ScenarioCommandOptions {
   bool allow_changes = false;
   std::string run_prefix;
   bool keep_work_dir = false;
+  bool process_nodes = false;  // every node in a child process (RunOptions::process_nodes)
 };
 
 int RunScenarioCommand(const ScenarioCommandOptions& options, std::ostream& out, std::ostream& err);

@@ -140,7 +140,7 @@ class References {
   }
 
   static Status Apply(const Step& s, World* w) {
-    const bool certain = !s.crash_after_requests.has_value();
+    const bool certain = !s.crash_after_requests.has_value() && !s.kill.has_value();
     switch (s.op) {
       case StepOp::kCreateRouters:
         for (const std::string& n : s.Names()) w->routers[n] = certain;
@@ -239,7 +239,7 @@ Status ParseNodes(const JsonNode& root, Scenario* s) {
   if (nodes.value().empty()) return nodes.Error("must not be empty");
   for (size_t i = 0; i < nodes.value().size(); ++i) {
     const JsonNode n = nodes.Item(i);
-    NSXV_RETURN_IF_ERROR(n.CheckObject({"name", "nsxv"}, "a node"));
+    NSXV_RETURN_IF_ERROR(n.CheckObject({"name", "nsxv", "process"}, "a node"));
     NodeSpec node;
     NSXV_RETURN_IF_ERROR(n.Require("name"));
     NSXV_RETURN_IF_ERROR(n.Name("name", &node.name));
@@ -249,6 +249,7 @@ Status ParseNodes(const JsonNode& root, Scenario* s) {
       }
     }
     if (n.Has("nsxv")) NSXV_RETURN_IF_ERROR(internal::ParseNsxv(n.Child("nsxv"), &node.nsxv));
+    NSXV_RETURN_IF_ERROR(n.Bool("process", &node.process));
     s->nodes.push_back(std::move(node));
   }
   return Status::Ok();

@@ -16,22 +16,23 @@ struct OpSpec {
 
 const std::vector<std::pair<std::string_view, OpSpec>>& Ops() {
   static const auto* ops = new std::vector<std::pair<std::string_view, OpSpec>>{
-      {"init", {StepOp::kInit, {"crash_after_requests"}}},
+      {"init", {StepOp::kInit, {"crash_after_requests", "kill"}}},
       {"restart", {StepOp::kRestart, {"nsxv"}}},
       {"create_routers",
        {StepOp::kCreateRouters,
-        {"prefix", "first", "count", "names", "workers", "crash_after_requests"}}},
+        {"prefix", "first", "count", "names", "workers", "crash_after_requests", "kill"}}},
       {"delete_routers",
        {StepOp::kDeleteRouters,
-        {"prefix", "first", "count", "names", "workers", "crash_after_requests"}}},
+        {"prefix", "first", "count", "names", "workers", "crash_after_requests", "kill"}}},
       {"churn_routers",
        {StepOp::kChurnRouters,
-        {"prefix", "first", "count", "names", "workers", "crash_after_requests", "rounds"}}},
+        {"prefix", "first", "count", "names", "workers", "crash_after_requests", "rounds",
+         "kill"}}},
       {"create_networks",
-       {StepOp::kCreateNetworks, {"prefix", "first", "count", "names", "workers", "cidr"}}},
+       {StepOp::kCreateNetworks, {"prefix", "first", "count", "names", "workers", "cidr", "kill"}}},
       {"delete_networks",
-       {StepOp::kDeleteNetworks, {"prefix", "first", "count", "names", "workers"}}},
-      {"create_ports", {StepOp::kCreatePorts, {"network", "count", "workers"}}},
+       {StepOp::kDeleteNetworks, {"prefix", "first", "count", "names", "workers", "kill"}}},
+      {"create_ports", {StepOp::kCreatePorts, {"network", "count", "workers", "kill"}}},
       {"parallel", {StepOp::kParallel, {"steps"}}},
       {"set_faults", {StepOp::kSetFaults, {"side", "faults"}}},
       {"clear_faults", {StepOp::kClearFaults, {}}},
@@ -42,6 +43,7 @@ const std::vector<std::pair<std::string_view, OpSpec>>& Ops() {
       {"redo_config", {StepOp::kRedoConfig, {}}},
       {"update_secret", {StepOp::kUpdateSecret, {"secret"}}},
       {"metadata_request", {StepOp::kMetadataRequest, {"router"}}},
+      {"repair", {StepOp::kRepair, {}}},
   };
   return *ops;
 }
@@ -114,6 +116,29 @@ Status ParseCidrTemplate(const JsonNode& n, Step* s) {
   return Status::Ok();
 }
 
+// "kill": {"at_request": N, "phase": "before-apply" | "after-apply"}.
+Status ParseKill(const JsonNode& n, Step* s) {
+  if (n.Has("crash_after_requests")) {
+    return n.KeyError("kill",
+                      "give either kill (a real SIGKILL of a process node) or "
+                      "crash_after_requests (the node stops sending), not both");
+  }
+  const JsonNode k = n.Child("kill");
+  NSXV_RETURN_IF_ERROR(k.CheckObject({"at_request", "phase"}, "kill"));
+  KillSpec kill;
+  NSXV_RETURN_IF_ERROR(k.Require("at_request"));
+  NSXV_RETURN_IF_ERROR(k.Int("at_request", int64_t{1}, int64_t{1'000'000}, &kill.at_request));
+  NSXV_RETURN_IF_ERROR(k.Require("phase"));
+  std::string phase;
+  NSXV_RETURN_IF_ERROR(k.String("phase", &phase));
+  if (phase != "before-apply" && phase != "after-apply") {
+    return k.Child("phase").Error("'" + phase + "' is not one of before-apply, after-apply");
+  }
+  kill.after_apply = phase == "after-apply";
+  s->kill = kill;
+  return Status::Ok();
+}
+
 Status ParseOpKeys(const JsonNode& n, const StepContext& context, Step* s) {
   int64_t crash = 0;
   if (n.Has("crash_after_requests")) {
@@ -121,12 +146,14 @@ Status ParseOpKeys(const JsonNode& n, const StepContext& context, Step* s) {
         n.Int("crash_after_requests", int64_t{0}, std::numeric_limits<int64_t>::max(), &crash));
     s->crash_after_requests = crash;
   }
+  if (n.Has("kill")) NSXV_RETURN_IF_ERROR(ParseKill(n, s));
   switch (s->op) {
     case StepOp::kInit:
     case StepOp::kClearFaults:
     case StepOp::kCheck:
     case StepOp::kStatus:
     case StepOp::kRedoConfig:
+    case StepOp::kRepair:
       return Status::Ok();
     case StepOp::kRestart:
       if (n.Has("nsxv")) return ParseNsxv(n.Child("nsxv"), &s->nsxv);

@@ -84,6 +84,7 @@ json StepToJson(const Step& s, const std::string& default_node) {
       break;
   }
   if (s.crash_after_requests) j["crash_after_requests"] = *s.crash_after_requests;
+  if (s.kill) j["kill"] = {{"at_request", s.kill->at_request}, {"phase", s.kill->PhaseName()}};
   if (!s.expect.empty()) j["expect"] = internal::ExpectationToJson(s.expect);
   return j;
 }
@@ -99,6 +100,7 @@ nlohmann::json ScenarioToJson(const Scenario& sc) {
   for (const NodeSpec& node : sc.nodes) {
     json n = {{"name", node.name}};
     if (!node.nsxv.empty()) n["nsxv"] = NsxvToJson(node.nsxv);
+    if (node.process) n["process"] = true;
     nodes.push_back(std::move(n));
   }
   if (!nodes.empty()) j["nodes"] = std::move(nodes);
