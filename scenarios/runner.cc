@@ -95,6 +95,7 @@ ScenarioRun::~ScenarioRun() {
   observer_ctx_.reset();
   observer_.reset();
   observer_client_.reset();
+  store_.reset();
   slot_.reset();
   recorder_.reset();
   backend_.reset();
@@ -124,7 +125,7 @@ Result<config::Config> ScenarioRun::NodeConfig(
   add(spec.nsxv);
   add(changes);
   config::Config base = options_.real_config ? *options_.real_config : ScenarioBaseConfig();
-  base.database.path = work_dir_ + "/nsxv.db";
+  store_->Apply(base);
   NSXV_ASSIGN_OR_RETURN(config::Config c, config::LoadConfig(load, base));
   if (backend_->kind() == BackendKind::kHttps &&
       c.origins.count("nsxv.nsx_transaction_timeout") == 0) {
@@ -132,7 +133,7 @@ Result<config::Config> ScenarioRun::NodeConfig(
     // client's deadline, which is real time on a socket: 5 s instead of 240 s per such fault.
     c.nsxv.nsx_transaction_timeout = kHttpsRequestTimeoutS;
   }
-  c.database.path = work_dir_ + "/nsxv.db";
+  store_->Apply(c);
   c.nsxv.manager_uri = backend_->url();
   c.nsxv.user = backend_->user();
   c.nsxv.password = backend_->password();
@@ -178,6 +179,11 @@ Status ScenarioRun::Setup() {
     std::filesystem::create_directories(work_dir_, ec);
     if (ec) return Status(StatusCode::kInternal, work_dir_ + ": " + ec.message());
   }
+  NSXV_ASSIGN_OR_RETURN(const StoreChoice store,
+                        ParseStoreChoice(!options_.store.empty()   ? options_.store
+                                         : scenario_.store.empty() ? "sqlite"
+                                                                   : scenario_.store));
+  NSXV_ASSIGN_OR_RETURN(store_, RunStore::Open(store, work_dir_, seed_, options_.mariadb_server));
 
   switch (options_.backend) {
     case BackendKind::kInProcess: {
@@ -206,8 +212,8 @@ Status ScenarioRun::Setup() {
   if (specs.empty()) specs.push_back({"a", {}});
   if (real) NSXV_RETURN_IF_ERROR(GuardRealManager(specs));
   for (const NodeSpec& spec : specs) {
-    auto node =
-        std::make_unique<Node>(spec.name, *slot_, backend_->clock(), work_dir_ + "/locks", real);
+    auto node = std::make_unique<Node>(spec.name, *slot_, backend_->clock(),
+                                       store_->LockDir(spec.name), real);
     auto config = NodeConfig(spec, {});
     if (Status s = config.ok() ? node->Start(std::move(config).value()) : config.error(); !s.ok()) {
       return Status(StatusCode::kInvalidArgument, "node " + spec.name + ": " + s.message());
@@ -219,8 +225,7 @@ Status ScenarioRun::Setup() {
   observer_client_ = std::make_unique<driver::ApiClient>(backend_->transport(), backend_->clock(),
                                                          config::ToApiClientOptions(first));
   observer_ = std::make_unique<driver::Vcns>(*observer_client_);
-  store::ContextOptions copt;
-  copt.path = first.database.path;
+  store::ContextOptions copt = store_->ContextOptions();
   copt.is_admin = true;
   copt.tenant_id = md_proxy::kInternalTenantId;
   NSXV_ASSIGN_OR_RETURN(observer_ctx_, store::Context::Open(copt));
@@ -312,8 +317,7 @@ Result<MdPathReport> ScenarioRun::MetadataRequest(const std::string& router_name
 
 Result<store::Context*> ScenarioRun::ObserverContext(std::unique_ptr<store::Context>& holder) {
   if (std::this_thread::get_id() == main_thread_) return observer_ctx_.get();
-  store::ContextOptions o;
-  o.path = work_dir_ + "/nsxv.db";
+  store::ContextOptions o = store_->ContextOptions();
   o.is_admin = true;
   o.tenant_id = md_proxy::kInternalTenantId;
   NSXV_ASSIGN_OR_RETURN(holder, store::Context::Open(o));
@@ -485,6 +489,10 @@ std::string ReplayCommand(const Scenario& scenario, const RunOptions& options, u
       cmd += " --config " + options.real_config->file;
     }
     cmd += " --allow-changes";
+  }
+  if (!options.store.empty()) {
+    auto store = ParseStoreChoice(options.store);
+    cmd += " --store " + (store.ok() ? store->Name() : std::string("STORE"));
   }
   return cmd;
 }

@@ -17,6 +17,7 @@
 #include "scenarios/md_path.h"
 #include "scenarios/node.h"
 #include "scenarios/runner.h"
+#include "scenarios/scenario_store.h"
 
 namespace nsxv::scenarios {
 
@@ -106,6 +107,7 @@ class ScenarioRun {
   std::string prefix_;
   std::string work_dir_;
   bool own_work_dir_ = false;
+  std::unique_ptr<RunStore> store_;  // the database and lock directories of the nodes
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<RequestRecorder> recorder_;
   std::unique_ptr<FaultSlot> slot_;

@@ -29,6 +29,9 @@ struct ScenarioCommandOptions {
   bool allow_changes = false;
   std::string run_prefix;
   bool keep_work_dir = false;
+  // sqlite | mariadb | a mysql URL (scenario_store.h); empty: each scenario's `store` key. For
+  // mariadb one private server serves every run of the command (a fresh database per run).
+  std::string store;
 };
 
 int RunScenarioCommand(const ScenarioCommandOptions& options, std::ostream& out, std::ostream& err);
