@@ -38,9 +38,10 @@ std::string Fixed(double v, int digits) {
 }
 
 std::string PointName(const SweepPoint& p) {
-  return std::string(StoreName(p.store)) + " " + BackendName(p.backend) +
-         " N=" + std::to_string(p.edges) + " K=" + std::to_string(p.workers) +
-         " L=" + FormatMs(p.latency_ms) + "ms";
+  // SQLite, the default store, is not named (the lines read as before stores could be compared).
+  return (p.store.empty() ? std::string() : std::string(StoreName(p.store)) + " ") +
+         BackendName(p.backend) + " N=" + std::to_string(p.edges) +
+         " K=" + std::to_string(p.workers) + " L=" + FormatMs(p.latency_ms) + "ms";
 }
 
 json PointJson(const SweepPoint& p) {
