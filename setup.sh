@@ -118,6 +118,21 @@ scenario_checks() {
   tail -n 1 build/scenario-tsan.txt >&2
 }
 
+# Scenarios on MariaDB (docs/store-engines.md): the whole library once, then the concurrency
+# scenarios twice more (normalized reports must be identical); each command runs its own
+# private server (a fresh database per run, 3 nodes = 3 hosts sharing database and GET_LOCK).
+mariadb_scenarios() {
+  log "scenario library on MariaDB (--store mariadb)"
+  build/bin/nsxv-md scenario run scenarios/library --store mariadb >build/scenario-mariadb.txt ||
+    { grep -v '^PASS' build/scenario-mariadb.txt | tail -n 40; exit 1; }
+  tail -n 1 build/scenario-mariadb.txt >&2
+  log "concurrency scenarios on MariaDB, 2 repeats each"
+  build/bin/nsxv-md scenario run scenarios/library --tag concurrency --store mariadb --repeat 2 \
+    >build/scenario-mariadb-repeat.txt ||
+    { grep -v '^PASS' build/scenario-mariadb-repeat.txt | tail -n 40; exit 1; }
+  tail -n 1 build/scenario-mariadb-repeat.txt >&2
+}
+
 # The Debian packages (CPack): nsxv-sim and nsxv-sim-dev in build/pkg/.
 package_debs() {
   log "Debian packages (cpack)"
@@ -138,6 +153,13 @@ bench_smoke() {
   done
   log "edge-setup quick sweep (nsxv-md bench --quick; report in build/bench-report/)"
   build/bin/nsxv-md bench --quick --out build/bench-report >/dev/null
+  log "edge-setup quick sweep in process, SQLite and MariaDB side by side (build/bench-mariadb/)"
+  local url
+  url=$(tests/test_util/mariadb_server.sh start build/mariadb-bench)
+  build/bin/nsxv-md bench --quick --backend inprocess --store sqlite --store "$url" \
+    --out build/bench-mariadb >/dev/null ||
+    { tests/test_util/mariadb_server.sh stop build/mariadb-bench; exit 1; }
+  tests/test_util/mariadb_server.sh stop build/mariadb-bench
 }
 
 case "${1:-}" in
@@ -168,6 +190,7 @@ case "${1:-}" in
     log "plugin and metadata-proxy suites on MariaDB (NSXV_TEST_STORE=mariadb)"
     NSXV_TEST_STORE=mariadb build/bin/nsxv_tests --gtest_brief=1 \
       --gtest_filter='PluginTest.*:PluginFailMatrixTest.*:MdProxy*:InvariantsTest.*'
+    mariadb_scenarios
     ;;
   *)
     echo "usage: $0 demo|test|build" >&2

@@ -149,7 +149,7 @@ struct Stack {
   }
 };
 
-Status BuildStack(const EdgeSetupOptions& o, const std::string& db_path, Stack& s) {
+Status BuildStack(const EdgeSetupOptions& o, const store::ContextOptions& db, Stack& s) {
   s.manager = std::make_unique<fake::FakeManager>(RealClock(), fake::FakeOptions{});
   if (o.latency_ms > 0) {
     const json plan = {{"rules",
@@ -184,8 +184,7 @@ Status BuildStack(const EdgeSetupOptions& o, const std::string& db_path, Stack& 
   md_proxy::MdProxyConfig md = BenchMdConfig(o);
   NSXV_RETURN_IF_ERROR(md.Validate());
   s.handler = std::make_unique<md_proxy::MetadataProxyHandler>(
-      *s.vcns, md_proxy::MakeContextFactory(db_path), *s.plugin, *s.locks, RealClock(),
-      std::move(md));
+      *s.vcns, md_proxy::MakeContextFactory(db), *s.plugin, *s.locks, RealClock(), std::move(md));
   return Status::Ok();
 }
 
@@ -225,17 +224,14 @@ Result<EdgeSetupResult> RunEdgeSetup(const EdgeSetupOptions& options) {
     if (temp.path().empty()) return Internal("cannot create a temporary directory");
     dir = temp.path();
   }
-  const std::string db_path = dir + "/bench.db";
-  std::error_code ec;
-  std::filesystem::remove(db_path, ec);
-  std::filesystem::remove(db_path + "-wal", ec);
-  std::filesystem::remove(db_path + "-shm", ec);
+  NSXV_ASSIGN_OR_RETURN(const std::unique_ptr<BenchStore> db,
+                        BenchStore::Open(options.store_url, dir));
 
   Stack stack;
-  NSXV_RETURN_IF_ERROR(BuildStack(options, db_path, stack));
+  NSXV_RETURN_IF_ERROR(BuildStack(options, db->options(), stack));
   {
-    // Creates the schema once on this thread before any worker opens the file.
-    NSXV_ASSIGN_OR_RETURN(auto ctx, md_proxy::MakeContextFactory(db_path)(true));
+    // Creates the schema once on this thread before any worker opens the store.
+    NSXV_ASSIGN_OR_RETURN(auto ctx, md_proxy::MakeContextFactory(db->options())(true));
   }
 
   // Init phase.
@@ -268,8 +264,7 @@ Result<EdgeSetupResult> RunEdgeSetup(const EdgeSetupOptions& options) {
     if (first_error.empty()) first_error = OneLine(message);
   };
   auto worker = [&] {
-    store::ContextOptions co;
-    co.path = db_path;
+    store::ContextOptions co = db->options();
     co.tenant_id = kBenchTenant;
     Result<std::unique_ptr<store::Context>> ctx = store::Context::Open(co);
     ready.count_down();
@@ -297,11 +292,13 @@ Result<EdgeSetupResult> RunEdgeSetup(const EdgeSetupOptions& options) {
   for (int i = 0; i < k; ++i) threads.emplace_back(worker);
   ready.wait();
   const double cpu0 = ProcessCpuSeconds();
+  const double server_cpu0 = db->ServerCpuSeconds();
   const auto t0 = SteadyClock::now();
   go.count_down();
   for (auto& t : threads) t.join();
   const auto t1 = SteadyClock::now();
   const double cpu1 = ProcessCpuSeconds();
+  const double server_cpu1 = db->ServerCpuSeconds();
   const uint64_t calls2 = stack.manager->journal().total();
 
   result.edges_ok = ok.load();
@@ -314,6 +311,10 @@ Result<EdgeSetupResult> RunEdgeSetup(const EdgeSetupOptions& options) {
   result.efficiency = Efficiency(result.bound_s, result.wall_s);
   result.cpu_s = cpu1 - cpu0;
   result.cpu_per_edge_us = result.cpu_s * 1e6 / n;
+  if (server_cpu0 >= 0 && server_cpu1 >= 0) {
+    result.server_cpu_s = server_cpu1 - server_cpu0;
+    result.server_cpu_per_edge_us = result.server_cpu_s * 1e6 / n;
+  }
   result.rss_end_kb = ProcStatusKb("VmRSS:");
   const int64_t hwm = ProcStatusKb("VmHWM:");
   if (result.peak_rss_reset && hwm > 0) {

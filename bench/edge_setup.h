@@ -5,11 +5,13 @@
 // real clock with a latency fault rule ({"fault": {"kind": "latency", "fixed_ms": L}} on every
 // request), a transport to it (InProcessTransport, or fake::Server + BeastTransport over HTTPS
 // keep-alive on 127.0.0.1, port 0), the driver stack (ApiClient, Vcns, Plugin, host locks,
-// MetadataProxyHandler), and an SQLite database in a fresh temporary directory. It runs
-// MetadataProxyHandler::Init() with P proxy IPs, then K worker threads take router indexes from a
-// shared counter and call CreateRouterWithMetadata until N routers exist (each worker opens its
-// own store::Context). It measures the edge phase only: wall time, backend calls (the fake's
-// journal total), process CPU and memory.
+// MetadataProxyHandler), and an SQLite database in a fresh temporary directory, or a fresh
+// database on the MySQL/MariaDB server of `store_url` (created for the run and dropped after it).
+// It runs MetadataProxyHandler::Init() with P proxy IPs, then K worker threads take router indexes
+// from a shared counter and call CreateRouterWithMetadata until N routers exist (each worker opens
+// its own store::Context). It measures the edge phase only: wall time, backend calls (the fake's
+// journal total), process CPU and memory, and on MariaDB over a unix socket the CPU of the
+// database server process too.
 //
 // The critical-path bound is ceil(N/K) x C x L, with C the measured backend calls per edge: no
 // schedule of K workers, each making its calls one after another, can finish sooner. Efficiency
@@ -53,6 +55,9 @@ struct EdgeSetupOptions {
   int init_threads = 3;    // MdProxyConfig::max_init_threads
   int server_threads = 2;  // fake::Server io threads (HTTPS only)
   std::string work_dir;    // database directory; empty: a fresh temp dir, removed afterwards
+  // Empty: SQLite in work_dir. A mysql URL (mysql+pymysql://USER:PASSWORD@HOST/DB, or with
+  // ?unix_socket=PATH): a fresh database per run on that server; the user needs CREATE and DROP.
+  std::string store_url;
 };
 
 struct EdgeSetupResult {
@@ -71,6 +76,10 @@ struct EdgeSetupResult {
   double efficiency = 0;      // Efficiency(bound_s, wall_s)
   double cpu_s = 0;           // process CPU time (user + system) during the edge phase
   double cpu_per_edge_us = 0;
+  // The database server's CPU during the edge phase (MariaDB on a unix socket); -1: not measured
+  // (SQLite: its CPU is in cpu_s; a server over TCP).
+  double server_cpu_s = -1;
+  double server_cpu_per_edge_us = -1;
   // Memory: VmHWM after the run when the high-water mark could be reset at the start of the run
   // (peak_rss_reset), otherwise ru_maxrss (the process-wide peak so far).
   int64_t peak_rss_kb = 0;
@@ -91,6 +100,7 @@ Result<EdgeSetupResult> RunEdgeSetup(const EdgeSetupOptions& options);
 // ---- sweeps and reports ----
 
 struct SweepPoint {
+  std::string store;  // EdgeSetupOptions::store_url ("" SQLite)
   Backend backend = Backend::kInProcess;
   int edges = 0;
   int workers = 0;
@@ -109,6 +119,8 @@ struct SweepOptions {
   // Points are not started once this much time has passed since the sweep began.
   double total_budget_s = 840;
   double default_calls_per_edge = 12;
+  // The stores compared (EdgeSetupOptions::store_url): "" is SQLite.
+  std::vector<std::string> stores = {""};
 };
 
 // The --quick subset: N in {10, 100}, K in {1, 16}, L in {0, 1 ms}, both backends.
@@ -162,6 +174,8 @@ struct BenchCommandOptions {
   bool json = false;              // print the JSON report instead of the Markdown table
   std::vector<Backend> backends;  // empty: both
   bool progress = true;           // one line per point on `out` while running (not with json)
+  // Stores to compare: "sqlite" or a mysql URL (EdgeSetupOptions::store_url); empty: SQLite.
+  std::vector<std::string> stores;
 };
 
 // Runs the sweep, writes the files (creating output_dir) and prints the table (or JSON) to `out`.

@@ -4,8 +4,9 @@
 // and driver); the reported time is the edge phase only (manual time). Counters: calls per edge,
 // process CPU µs per edge (client and fake together, both are in this process), edges/s.
 // The parameter sweep and its report are `nsxv-md bench` (RunBenchCommand); the same sweep runs
-// here with `--sweep=quick|full [--out=DIR] [--json] [--backend=inprocess|https]`, and one point
-// (for profiling) with `--point --backend=B --edges=N --workers=K --latency_ms=L`.
+// here with `--sweep=quick|full [--out=DIR] [--json] [--backend=inprocess|https]
+// [--store=sqlite|mysql+pymysql://...]` (--store repeatable: stores side by side), and one point
+// (for profiling) with `--point --backend=B --edges=N --workers=K --latency_ms=L [--store=S]`.
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -97,6 +98,9 @@ int MaybeRunSweep(int argc, char** argv) {
       }
       o.backends.push_back(*b);
       point.backend = *b;
+    } else if (arg.starts_with("--store=")) {
+      o.stores.emplace_back(arg.substr(8));
+      point.store_url = o.stores.back() == "sqlite" ? "" : o.stores.back();
     }
   }
   if (one) {
@@ -108,6 +112,7 @@ int MaybeRunSweep(int argc, char** argv) {
     SweepReport report;
     report.machine = ReadMachineInfo();
     report.options.backends = {point.backend};
+    report.options.stores = {point.store_url};
     report.results.push_back(std::move(r).value());
     std::cout << (o.json ? ReportToJson(report).dump(2) + "\n" : ReportToMarkdown(report));
     return 0;

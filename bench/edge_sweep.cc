@@ -17,6 +17,7 @@
 #include "bench/edge_setup.h"
 #include "bench/edge_setup_internal.h"
 #include "bench/plot.h"
+#include "driver/store/mysql_url.h"
 
 namespace nsxv::bench {
 
@@ -37,12 +38,15 @@ std::string Fixed(double v, int digits) {
 }
 
 std::string PointName(const SweepPoint& p) {
-  return std::string(BackendName(p.backend)) + " N=" + std::to_string(p.edges) +
+  // SQLite, the default store, is not named (the lines read as before stores could be compared).
+  return (p.store.empty() ? std::string() : std::string(StoreName(p.store)) + " ") +
+         BackendName(p.backend) + " N=" + std::to_string(p.edges) +
          " K=" + std::to_string(p.workers) + " L=" + FormatMs(p.latency_ms) + "ms";
 }
 
 json PointJson(const SweepPoint& p) {
-  return {{"backend", BackendName(p.backend)},
+  return {{"store", StoreName(p.store)},
+          {"backend", BackendName(p.backend)},
           {"edges", p.edges},
           {"workers", p.workers},
           {"latency_ms", p.latency_ms}};
@@ -95,48 +99,54 @@ SweepReport RunSweep(const SweepOptions& options, std::ostream* progress) {
   const auto start = SteadyClock::now();
   double max_c = 0;  // largest calls per edge measured so far
   for (int n : edges) {
-    for (Backend backend : options.backends) {
-      for (double l : options.latencies_ms) {
-        for (int k : options.workers) {
-          const SweepPoint p{backend, n, k, l};
-          const double elapsed = Seconds(SteadyClock::now() - start);
-          const double c = max_c > 0 ? max_c : options.default_calls_per_edge;
-          const double estimate = CriticalPathBound(n, k, c, l / 1000.0);
-          std::string skip;
-          if (estimate > options.point_budget_s) {
-            skip = "estimated bound " + Fixed(estimate, 1) + " s exceeds the point budget of " +
-                   Fixed(options.point_budget_s, 0) + " s";
-          } else if (elapsed > options.total_budget_s) {
-            skip = "sweep budget of " + Fixed(options.total_budget_s, 0) + " s used up";
+    for (const std::string& store : options.stores) {
+      for (Backend backend : options.backends) {
+        for (double l : options.latencies_ms) {
+          for (int k : options.workers) {
+            const SweepPoint p{store, backend, n, k, l};
+            const double elapsed = Seconds(SteadyClock::now() - start);
+            const double c = max_c > 0 ? max_c : options.default_calls_per_edge;
+            const double estimate = CriticalPathBound(n, k, c, l / 1000.0);
+            std::string skip;
+            if (estimate > options.point_budget_s) {
+              skip = "estimated bound " + Fixed(estimate, 1) + " s exceeds the point budget of " +
+                     Fixed(options.point_budget_s, 0) + " s";
+            } else if (elapsed > options.total_budget_s) {
+              skip = "sweep budget of " + Fixed(options.total_budget_s, 0) + " s used up";
+            }
+            if (!skip.empty()) {
+              report.skipped.push_back({p, skip});
+              if (progress) *progress << "skip " << PointName(p) << ": " << skip << "\n";
+              continue;
+            }
+            EdgeSetupOptions eo;
+            eo.backend = backend;
+            eo.edges = n;
+            eo.workers = k;
+            eo.latency_ms = l;
+            eo.proxy_ips = options.proxy_ips;
+            eo.store_url = store;
+            Result<EdgeSetupResult> r = RunEdgeSetup(eo);
+            if (!r.ok()) {
+              report.failed.push_back({p, OneLine(r.error().ToString())});
+              if (progress)
+                *progress << "FAIL " << PointName(p) << ": " << r.error().ToString() << "\n";
+              continue;
+            }
+            max_c = std::max(max_c, r->calls_per_edge);
+            if (progress) {
+              *progress << "done " << PointName(p) << ": wall " << Fixed(r->wall_s, 3) << " s";
+              if (l > 0) *progress << ", efficiency " << Fixed(r->efficiency, 2);
+              *progress << ", " << Fixed(r->calls_per_edge, 1) << " calls/edge, "
+                        << Fixed(r->cpu_per_edge_us, 0) << " us CPU/edge";
+              if (r->server_cpu_per_edge_us >= 0) {
+                *progress << " + " << Fixed(r->server_cpu_per_edge_us, 0) << " us server CPU/edge";
+              }
+              if (r->edges_failed > 0) *progress << ", " << r->edges_failed << " FAILED";
+              *progress << std::endl;
+            }
+            report.results.push_back(std::move(r).value());
           }
-          if (!skip.empty()) {
-            report.skipped.push_back({p, skip});
-            if (progress) *progress << "skip " << PointName(p) << ": " << skip << "\n";
-            continue;
-          }
-          EdgeSetupOptions eo;
-          eo.backend = backend;
-          eo.edges = n;
-          eo.workers = k;
-          eo.latency_ms = l;
-          eo.proxy_ips = options.proxy_ips;
-          Result<EdgeSetupResult> r = RunEdgeSetup(eo);
-          if (!r.ok()) {
-            report.failed.push_back({p, OneLine(r.error().ToString())});
-            if (progress)
-              *progress << "FAIL " << PointName(p) << ": " << r.error().ToString() << "\n";
-            continue;
-          }
-          max_c = std::max(max_c, r->calls_per_edge);
-          if (progress) {
-            *progress << "done " << PointName(p) << ": wall " << Fixed(r->wall_s, 3) << " s";
-            if (l > 0) *progress << ", efficiency " << Fixed(r->efficiency, 2);
-            *progress << ", " << Fixed(r->calls_per_edge, 1) << " calls/edge, "
-                      << Fixed(r->cpu_per_edge_us, 0) << " us CPU/edge";
-            if (r->edges_failed > 0) *progress << ", " << r->edges_failed << " FAILED";
-            *progress << std::endl;
-          }
-          report.results.push_back(std::move(r).value());
         }
       }
     }
@@ -153,7 +163,8 @@ json ReportToJson(const SweepReport& report) {
   json points = json::array();
   for (const EdgeSetupResult& r : report.results) {
     const EdgeSetupOptions& o = r.options;
-    points.push_back({{"backend", BackendName(o.backend)},
+    points.push_back({{"store", StoreName(o.store_url)},
+                      {"backend", BackendName(o.backend)},
                       {"edges", o.edges},
                       {"workers", o.workers},
                       {"latency_ms", o.latency_ms},
@@ -170,6 +181,8 @@ json ReportToJson(const SweepReport& report) {
                       {"efficiency", r.efficiency},
                       {"cpu_s", r.cpu_s},
                       {"cpu_per_edge_us", r.cpu_per_edge_us},
+                      {"server_cpu_s", r.server_cpu_s},
+                      {"server_cpu_per_edge_us", r.server_cpu_per_edge_us},
                       {"peak_rss_kb", r.peak_rss_kb},
                       {"peak_rss_reset", r.peak_rss_reset},
                       {"rss_start_kb", r.rss_start_kb},
@@ -189,6 +202,8 @@ json ReportToJson(const SweepReport& report) {
   }
   json backends = json::array();
   for (Backend b : report.options.backends) backends.push_back(BackendName(b));
+  json stores = json::array();
+  for (const std::string& s : report.options.stores) stores.push_back(StoreName(s));
   return {{"benchmark", "edge_setup"},
           {"machine",
            {{"cores", report.machine.cores},
@@ -196,7 +211,8 @@ json ReportToJson(const SweepReport& report) {
             {"load_1m_start", report.machine.load_1m},
             {"load_1m_end", report.machine.load_end_1m}}},
           {"sweep",
-           {{"backends", backends},
+           {{"stores", stores},
+            {"backends", backends},
             {"edges", report.options.edges},
             {"workers", report.options.workers},
             {"latencies_ms", report.options.latencies_ms},
@@ -217,17 +233,18 @@ std::string ReportToMarkdown(const SweepReport& report) {
      << "), load " << Fixed(m.load_1m, 2) << " -> " << Fixed(m.load_end_1m, 2) << ", "
      << report.options.proxy_ips << " proxy IPs, sweep " << Fixed(report.total_wall_s, 1)
      << " s. Bound = ceil(N/K) x C x L; efficiency = bound / wall.\n\n";
-  md << "| backend | N | K | L ms | wall s | bound s | efficiency | edges/s | calls/edge "
-        "| CPU µs/edge | peak RSS MiB | init s | failed |\n";
-  md << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  md << "| store | backend | N | K | L ms | wall s | bound s | efficiency | edges/s | calls/edge "
+        "| CPU µs/edge | server CPU µs/edge | peak RSS MiB | init s | failed |\n";
+  md << "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const EdgeSetupResult& r : report.results) {
     const EdgeSetupOptions& o = r.options;
-    md << "| " << BackendName(o.backend) << " | " << o.edges << " | " << o.workers << " | "
-       << FormatMs(o.latency_ms) << " | " << Fixed(r.wall_s, 3) << " | "
-       << (o.latency_ms > 0 ? Fixed(r.bound_s, 3) : "-") << " | "
+    md << "| " << StoreName(o.store_url) << " | " << BackendName(o.backend) << " | " << o.edges
+       << " | " << o.workers << " | " << FormatMs(o.latency_ms) << " | " << Fixed(r.wall_s, 3)
+       << " | " << (o.latency_ms > 0 ? Fixed(r.bound_s, 3) : "-") << " | "
        << (o.latency_ms > 0 ? Fixed(r.efficiency, 2) : "-") << " | "
        << Fixed(r.wall_s > 0 ? o.edges / r.wall_s : 0, 0) << " | " << Fixed(r.calls_per_edge, 1)
        << " | " << Fixed(r.cpu_per_edge_us, 0) << " | "
+       << (r.server_cpu_per_edge_us >= 0 ? Fixed(r.server_cpu_per_edge_us, 0) : "-") << " | "
        << Fixed(static_cast<double>(r.peak_rss_kb) / 1024.0, 1) << " | " << Fixed(r.init_wall_s, 3)
        << " | " << r.edges_failed << " |\n";
   }
@@ -246,7 +263,8 @@ std::string ReportToMarkdown(const SweepReport& report) {
   for (const EdgeSetupResult& r : report.results) {
     if (!r.first_error.empty()) {
       md << "\nFirst edge error at "
-         << PointName({r.options.backend, r.options.edges, r.options.workers, r.options.latency_ms})
+         << PointName({r.options.store_url, r.options.backend, r.options.edges, r.options.workers,
+                       r.options.latency_ms})
          << ": " << r.first_error << "\n";
     }
   }
@@ -263,6 +281,9 @@ std::string ReportToSvg(const SweepReport& report) {
   fig.columns = std::max<int>(1, static_cast<int>(lats.size()));
   static const std::map<Backend, std::string> kColors = {{Backend::kInProcess, "#1f77b4"},
                                                          {Backend::kHttps, "#d62728"}};
+  // The second store's lines (MariaDB beside SQLite).
+  static const std::map<Backend, std::string> kStoreColors = {{Backend::kInProcess, "#2ca02c"},
+                                                              {Backend::kHttps, "#9467bd"}};
   for (int n : edges) {
     for (double l : lats) {
       PlotPanel panel;
@@ -274,24 +295,31 @@ std::string ReportToSvg(const SweepReport& report) {
         panel.y2_label = "efficiency";
         panel.y2_max = 1.0;
       }
-      for (Backend b : report.options.backends) {
-        PlotSeries wall;
-        wall.label = std::string(BackendName(b)) + " wall";
-        wall.color = kColors.at(b);
-        PlotSeries eff;
-        eff.label = std::string(BackendName(b)) + " eff";
-        eff.color = kColors.at(b);
-        eff.dashed = true;
-        eff.right_axis = true;
-        for (const EdgeSetupResult& r : report.results) {
-          const EdgeSetupOptions& o = r.options;
-          if (o.backend != b || o.edges != n || o.latency_ms != l) continue;
-          wall.points.emplace_back(o.workers, r.wall_s);
-          eff.points.emplace_back(o.workers, r.efficiency);
+      for (size_t si = 0; si < report.options.stores.size(); ++si)
+        for (Backend b : report.options.backends) {
+          const std::string& store = report.options.stores[si];
+          const std::string name = report.options.stores.size() > 1
+                                       ? std::string(StoreName(store)) + " " + BackendName(b)
+                                       : std::string(BackendName(b));
+          PlotSeries wall;
+          wall.label = name + " wall";
+          wall.color = si == 0 ? kColors.at(b) : kStoreColors.at(b);
+          PlotSeries eff;
+          eff.label = name + " eff";
+          eff.color = wall.color;
+          eff.dashed = true;
+          eff.right_axis = true;
+          for (const EdgeSetupResult& r : report.results) {
+            const EdgeSetupOptions& o = r.options;
+            if (o.store_url != store || o.backend != b || o.edges != n || o.latency_ms != l) {
+              continue;
+            }
+            wall.points.emplace_back(o.workers, r.wall_s);
+            eff.points.emplace_back(o.workers, r.efficiency);
+          }
+          panel.series.push_back(std::move(wall));
+          if (l > 0) panel.series.push_back(std::move(eff));
         }
-        panel.series.push_back(std::move(wall));
-        if (l > 0) panel.series.push_back(std::move(eff));
-      }
       fig.panels.push_back(std::move(panel));
     }
   }
@@ -321,6 +349,15 @@ Status RunBenchCommand(const BenchCommandOptions& options, std::ostream& out) {
       if (seen.insert(b).second) sweep.backends.push_back(b);
     }
   }
+  if (!options.stores.empty()) {
+    sweep.stores.clear();
+    for (const std::string& s : options.stores) {
+      if (s != "sqlite" && !store::IsMysqlUrl(s)) {
+        return InvalidArgument("store: expected sqlite or mysql+pymysql://USER:PASSWORD@HOST/DB");
+      }
+      sweep.stores.push_back(s == "sqlite" ? "" : s);
+    }
+  }
   std::filesystem::path dir;
   if (!options.output_dir.empty()) {
     dir = options.output_dir;
@@ -334,7 +371,7 @@ Status RunBenchCommand(const BenchCommandOptions& options, std::ostream& out) {
   const bool show_progress = options.progress && !options.json;
   if (show_progress) {
     out << "edge setup sweep (" << (options.quick ? "quick" : "full") << "): "
-        << sweep.backends.size() * sweep.edges.size() * sweep.workers.size() *
+        << sweep.stores.size() * sweep.backends.size() * sweep.edges.size() * sweep.workers.size() *
                sweep.latencies_ms.size()
         << " points, budget " << Fixed(sweep.total_budget_s, 0) << " s" << std::endl;
   }

@@ -208,6 +208,10 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   bench_cmd
       ->add_option("--backend", bench_backends, "inprocess or https; repeatable (default both)")
       ->check(CLI::IsMember({"inprocess", "https"}));
+  bench_cmd->add_option(
+      "--store", bench_opts.stores,
+      "sqlite or mysql+pymysql://USER:PASSWORD@HOST/DB (a fresh database per "
+      "point on that server); repeatable, compared side by side (default sqlite)");
 
   scenarios::ScenarioCommandOptions scenario_opts;
   CLI::App* scenario_cmd = app.add_subcommand(
@@ -250,6 +254,11 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   scenario_worker_cmd->group("");  // internal: not listed in --help
   scenario_worker_cmd->add_option("--node", worker_opts.node, "Node name")->required();
   scenario_worker_cmd->add_option("--lock-dir", worker_opts.lock_dir, "Lock directory")->required();
+  scenario_run_cmd->add_option(
+      "--store", scenario_opts.store,
+      "sqlite, mariadb (a private MariaDB server for the command, a fresh database per run) or "
+      "mysql+pymysql://USER:PASSWORD@HOST/DB (a fresh database per run on that server); default: "
+      "each scenario's `store` key, else sqlite");
   scenarios::SwarmCommandOptions swarm_opts;
   CLI::App* scenario_swarm_cmd = scenario_cmd->add_subcommand(
       "swarm",

@@ -127,16 +127,8 @@ std::optional<CommandError> Runtime::OpenStore() {
     if (Status s = store::EnsureParentDirectory(path); !s.ok()) {
       return CommandError{1, "[database] path " + path + ": " + s.message()};
     }
-    contexts_ = md_proxy::MakeContextFactory(path);
-  } else {
-    contexts_ = [connection](bool admin) {
-      store::ContextOptions o;
-      o.connection = connection;
-      o.is_admin = admin;
-      o.tenant_id = admin ? md_proxy::kInternalTenantId : "";
-      return store::Context::Open(o);
-    };
   }
+  contexts_ = md_proxy::MakeContextFactory(config::ToContextOptions(config_));
   // Errors of a MariaDB store name its URL without the password (store/mysql_url.h).
   const std::string where =
       connection.empty() ? "[database] path " + path : "[database] connection";

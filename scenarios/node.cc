@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "driver/config/mapping.h"
+#include "driver/locking/mysql_lock.h"
 
 namespace nsxv::scenarios {
 
@@ -39,11 +40,15 @@ Status Node::Start(config::Config config) {
   vcns_ = std::make_unique<driver::Vcns>(*client_);
   locking::HostLockOptions lopt;
   lopt.lock_dir = lock_dir_;
-  locks_ = std::make_unique<locking::HostLockProvider>(RealClock(), lopt);
+  auto locks = locking::MakeLockProvider(RealClock(), config_.locking_coordinator_url, lopt);
+  if (!locks.ok()) {
+    return Status(StatusCode::kInvalidArgument, "node " + name_ + ": " + locks.error().message());
+  }
+  locks_ = std::move(locks).value();
   plugin_ = std::make_unique<plugin::Plugin>(*vcns_, *locks_, config::ToPluginConfig(config_));
   handler_ = std::make_unique<md_proxy::MetadataProxyHandler>(
-      *vcns_, md_proxy::MakeContextFactory(config_.database.path), *plugin_, *locks_, clock_,
-      std::move(md));
+      *vcns_, md_proxy::MakeContextFactory(config::ToContextOptions(config_)), *plugin_, *locks_,
+      clock_, std::move(md));
   return Status::Ok();
 }
 
@@ -74,8 +79,7 @@ void Node::AwaitAnnouncedInits() {
 }
 
 Result<std::unique_ptr<store::Context>> Node::OpenContext() const {
-  store::ContextOptions o;
-  o.path = config_.database.path;
+  store::ContextOptions o = config::ToContextOptions(config_);
   o.tenant_id = "scenario-tenant";
   o.is_admin = true;
   return store::Context::Open(o);

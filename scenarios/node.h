@@ -1,6 +1,8 @@
-// One Neutron server in a scenario, in process: its own client stack, lock provider, plugin and
-// metadata proxy handler over the scenario's shared SQLite database and lock directory (so two
-// nodes contend for nsx-metadata-init exactly like two processes: flock on the same files).
+// One Neutron server in a scenario: its own client stack, lock provider, plugin and metadata
+// proxy handler over the scenario's shared store: an SQLite database and one lock directory (so
+// two nodes contend for nsx-metadata-init exactly like two processes: flock on the same files),
+// or a MariaDB database with the named locks on its server ([DEFAULT] locking_coordinator_url)
+// and a lock directory of the node's own (scenario_store.h).
 //
 // Restart() is a process restart: the handler, plugin, locks and client are destroyed (held locks
 // released, thread Contexts closed) and rebuilt from the new configuration; the database and the
@@ -37,7 +39,9 @@ class Node final : public ScenarioNode {
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
-  // (Re)builds everything from `config` (manager_uri, credentials and database.path set).
+  // (Re)builds everything from `config` (manager_uri, credentials and [database] set; the lock
+  // provider from locking_coordinator_url). kInvalidArgument when the coordinator does not
+  // connect.
   // kInvalidArgument naming the option when the metadata configuration is invalid; the node then
   // keeps running as before.
   Status Start(config::Config config);
@@ -79,7 +83,7 @@ class Node final : public ScenarioNode {
   md_proxy::MdProxyConfig md_;
   std::unique_ptr<driver::ApiClient> client_;
   std::unique_ptr<driver::Vcns> vcns_;
-  std::unique_ptr<locking::HostLockProvider> locks_;
+  std::unique_ptr<locking::LockProvider> locks_;
   std::unique_ptr<plugin::Plugin> plugin_;
   std::unique_ptr<md_proxy::MetadataProxyHandler> handler_;
   Mutex launch_mu_;

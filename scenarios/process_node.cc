@@ -30,7 +30,8 @@ const char* PhaseName(fake::CrashPhase phase) {
 bool Managed(const std::string& key) {
   return key == "nsxv.manager_uri" || key == "nsxv.user" || key == "nsxv.password" ||
          key == "nsxv.ca_file" || key == "nsxv.insecure" || key == "nsxv.nsx_transaction_timeout" ||
-         key == "database.path" || key == "database.connection";
+         key == "database.path" || key == "database.connection" ||
+         key == "DEFAULT.locking_coordinator_url";
 }
 
 // How many outcomes an op has when its node dies without answering.
@@ -111,6 +112,9 @@ Status ProcessNode::Start(config::Config config, const std::vector<std::string>&
   sections["database"].push_back(config_.database.connection.empty()
                                      ? "path = " + config_.database.path
                                      : "connection = " + config_.database.connection);
+  if (!config_.locking_coordinator_url.empty()) {
+    sections["DEFAULT"].push_back("locking_coordinator_url = " + config_.locking_coordinator_url);
+  }
   const std::string base = options_.work_dir + "/" + fake_node();
   {
     std::ofstream ini(base + ".ini");

@@ -126,6 +126,7 @@ ScenarioRun::~ScenarioRun() {
   observer_ctx_.reset();
   observer_.reset();
   observer_client_.reset();
+  store_.reset();
   slot_.reset();
   recorder_.reset();
   backend_.reset();
@@ -187,6 +188,11 @@ Status ScenarioRun::Setup() {
     std::filesystem::create_directories(work_dir_, ec);
     if (ec) return Status(StatusCode::kInternal, work_dir_ + ": " + ec.message());
   }
+  NSXV_ASSIGN_OR_RETURN(const StoreChoice store,
+                        ParseStoreChoice(!options_.store.empty()   ? options_.store
+                                         : scenario_.store.empty() ? "sqlite"
+                                                                   : scenario_.store));
+  NSXV_ASSIGN_OR_RETURN(store_, RunStore::Open(store, work_dir_, seed_, options_.mariadb_server));
 
   switch (backend_kind_) {
     case BackendKind::kInProcess: {
@@ -232,8 +238,7 @@ Status ScenarioRun::Setup() {
   observer_client_ = std::make_unique<driver::ApiClient>(backend_->transport(), backend_->clock(),
                                                          config::ToApiClientOptions(first));
   observer_ = std::make_unique<driver::Vcns>(*observer_client_);
-  store::ContextOptions copt;
-  copt.path = first.database.path;
+  store::ContextOptions copt = store_->ContextOptions();
   copt.is_admin = true;
   copt.tenant_id = md_proxy::kInternalTenantId;
   NSXV_ASSIGN_OR_RETURN(observer_ctx_, store::Context::Open(copt));
@@ -325,9 +330,7 @@ Result<MdPathReport> ScenarioRun::MetadataRequest(const std::string& router_name
 
 Result<store::Context*> ScenarioRun::ObserverContext(std::unique_ptr<store::Context>& holder) {
   if (std::this_thread::get_id() == main_thread_) return observer_ctx_.get();
-  store::ContextOptions o;
-  o.path = StoreOf("").database_path;
-  o.connection = StoreOf("").connection;
+  store::ContextOptions o = store_->ContextOptions();
   o.is_admin = true;
   o.tenant_id = md_proxy::kInternalTenantId;
   NSXV_ASSIGN_OR_RETURN(holder, store::Context::Open(o));
@@ -493,6 +496,10 @@ std::string ReplayCommand(const Scenario& scenario, const RunOptions& options, u
       cmd += " --config " + options.real_config->file;
     }
     cmd += " --allow-changes";
+  }
+  if (!options.store.empty()) {
+    auto store = ParseStoreChoice(options.store);
+    cmd += " --store " + (store.ok() ? store->Name() : std::string("STORE"));
   }
   return cmd;
 }

@@ -1,8 +1,9 @@
 // Runs one Scenario against a backend and reports what happened.
 //
 // A run: build the backend (in-process fake on a SimulatedClock, the fake over HTTPS, or a real
-// manager), a private work directory (SQLite database, lock files), the nodes; load the initial
-// backend state and SQL; install the fault plans; run the steps in order (a batch step on
+// manager), a private work directory (SQLite database, lock files), the store (SQLite, or a
+// fresh MariaDB database with one lock directory per node: scenario_store.h), the nodes; load the
+// initial backend state and SQL; install the fault plans; run the steps in order (a batch step on
 // `workers` threads, a parallel step with one thread per sub-step), evaluating each step's
 // expectations; then
 //   1. faults off, edges powered on, and the invariant check ("after steps": safety);
@@ -35,6 +36,7 @@
 #include "driver/config/config.h"
 #include "scenarios/backend.h"
 #include "scenarios/invariants.h"
+#include "scenarios/mariadb_server.h"
 #include "scenarios/scenario.h"
 
 namespace nsxv::scenarios {
@@ -59,6 +61,12 @@ struct RunOptions {
   // The nsxv-md executable of process nodes; empty: this executable when it is nsxv-md, else the
   // nsxv-md next to it.
   std::string node_binary;
+  // The store the nodes share (scenario_store.h): "sqlite", "mariadb" or a mysql URL; empty: the
+  // scenario's `store` key, else sqlite.
+  std::string store;
+  // A running private server that "mariadb" runs take their database from (the scenario command
+  // starts one for all its runs); null: each such run starts its own under its work directory.
+  MariadbServer* mariadb_server = nullptr;
 };
 
 struct ExpectationVerdict {

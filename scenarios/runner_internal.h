@@ -20,6 +20,7 @@
 #include "scenarios/node_ops.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario_node.h"
+#include "scenarios/scenario_store.h"
 
 namespace nsxv::scenarios {
 
@@ -94,15 +95,6 @@ class ScenarioRun {
                                     const std::map<std::string, std::string>& changes,
                                     std::vector<std::string>* overrides = nullptr) const;
   ScenarioNode& NodeByName(const std::string& name);
-  // Where the nodes keep their state: the store (one SQLite file shared by every node) and the
-  // node's lock directory. Nodes sharing the file share one host and so one lock directory; a
-  // store on a server (database.connection) puts each node on a host of its own.
-  struct NodeStore {
-    std::string database_path;
-    std::string connection;
-    std::string lock_dir;
-  };
-  NodeStore StoreOf(const std::string& node) const;
   Result<std::unique_ptr<ScenarioNode>> MakeNode(const NodeSpec& spec);
   bool IsProcessNode(const NodeSpec& spec) const;
 
@@ -112,6 +104,7 @@ class ScenarioRun {
   std::string prefix_;
   std::string work_dir_;
   bool own_work_dir_ = false;
+  std::unique_ptr<RunStore> store_;  // the database and lock directories of the nodes
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<RequestRecorder> recorder_;
   std::unique_ptr<FaultSlot> slot_;

@@ -27,9 +27,8 @@ Result<config::Config> ScenarioRun::NodeConfig(const NodeSpec& spec,
   add(spec.nsxv);
   add(changes);
   if (overrides != nullptr) *overrides = load.overrides;
-  const NodeStore store = StoreOf(spec.name);
   config::Config base = options_.real_config ? *options_.real_config : ScenarioBaseConfig();
-  base.database.path = store.database_path;
+  store_->Apply(base);
   NSXV_ASSIGN_OR_RETURN(config::Config c, config::LoadConfig(load, base));
   if (backend_->kind() == BackendKind::kHttps &&
       c.origins.count("nsxv.nsx_transaction_timeout") == 0) {
@@ -37,8 +36,7 @@ Result<config::Config> ScenarioRun::NodeConfig(const NodeSpec& spec,
     // client's deadline, which is real time on a socket: 5 s instead of 240 s per such fault.
     c.nsxv.nsx_transaction_timeout = kHttpsRequestTimeoutS;
   }
-  c.database.path = store.database_path;
-  c.database.connection = store.connection;
+  store_->Apply(c);
   c.nsxv.manager_uri = backend_->url();
   c.nsxv.user = backend_->user();
   c.nsxv.password = backend_->password();
@@ -47,24 +45,15 @@ Result<config::Config> ScenarioRun::NodeConfig(const NodeSpec& spec,
 
 ScenarioNode& ScenarioRun::NodeByName(const std::string& name) { return *nodes_.at(name); }
 
-ScenarioRun::NodeStore ScenarioRun::StoreOf(const std::string& node) const {
-  NodeStore store;
-  store.database_path = work_dir_ + "/nsxv.db";
-  store.connection = options_.real_config ? options_.real_config->database.connection : "";
-  store.lock_dir =
-      store.connection.empty() ? work_dir_ + "/locks" : work_dir_ + "/hosts/" + node + "/locks";
-  return store;
-}
-
 bool ScenarioRun::IsProcessNode(const NodeSpec& spec) const {
   return spec.process || options_.process_nodes;
 }
 
 Result<std::unique_ptr<ScenarioNode>> ScenarioRun::MakeNode(const NodeSpec& spec) {
-  const NodeStore store = StoreOf(spec.name);
+  const std::string lock_dir = store_->LockDir(spec.name);
   if (!IsProcessNode(spec)) {
     return std::unique_ptr<ScenarioNode>(std::make_unique<Node>(
-        spec.name, *slot_, backend_->clock(), store.lock_dir, backend_kind_ == BackendKind::kReal));
+        spec.name, *slot_, backend_->clock(), lock_dir, backend_kind_ == BackendKind::kReal));
   }
   ProcessNodeOptions o;
   o.binary = options_.node_binary;
@@ -80,7 +69,7 @@ Result<std::unique_ptr<ScenarioNode>> ScenarioRun::MakeNode(const NodeSpec& spec
                       " is not executable");
   }
   o.work_dir = work_dir_ + "/nodes";
-  o.lock_dir = store.lock_dir;
+  o.lock_dir = lock_dir;
   o.ca_file = work_dir_ + "/fake-ca.pem";
   o.fake = backend_->fake();
   o.on_request = [this](RecordedRequest r) { recorder_->Record(std::move(r)); };

@@ -162,6 +162,9 @@ struct Scenario {
   std::string server_faults;
   std::string client_faults;
   std::vector<std::string> initial_sql;  // statements run on the fresh DB before the steps
+  // "store": sqlite, mariadb or a mysql URL (scenario_store.h); "" when the file does not say
+  // (then sqlite, unless the runner's --store says otherwise).
+  std::string store;
   std::vector<Step> steps;
   Expectation expect_after_steps;  // the invariant check right after the steps (faults off)
   Expectation expect_final;        // after the liveness phase

@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "scenarios/command_util.h"
+#include "scenarios/mariadb_server.h"
 #include "scenarios/runner.h"
+#include "scenarios/scenario_store.h"
 
 namespace nsxv::scenarios {
 namespace {
@@ -52,6 +54,15 @@ void PrintDryRun(const Scenario& sc, const std::string& prefix, const config::Co
   out << "\n  " << networks.size() << " networks (virtual wires)";
   if (!networks.empty()) out << ": " << networks.front() << " .. " << networks.back();
   out << "\n  everything is removed at the end of the run\n";
+}
+
+// " store=mariadb" (or the redacted URL) when the run is not on SQLite; "" on SQLite.
+std::string StoreSuffix(const Scenario& sc, const RunOptions& run) {
+  auto c = ParseStoreChoice(!run.store.empty() ? run.store
+                            : sc.store.empty() ? "sqlite"
+                                               : sc.store);
+  if (!c.ok() || c->kind == StoreKind::kSqlite) return "";
+  return " store=" + c->Name();
 }
 
 }  // namespace
@@ -158,6 +169,35 @@ int RunScenarioCommand(const ScenarioCommandOptions& options, std::ostream& out,
       return fail_usage(s.message());
     }
   }
+  run.store = options.store;
+  if (!options.store.empty()) {
+    if (auto c = ParseStoreChoice(options.store); !c.ok()) return fail_usage(c.error().message());
+  }
+  // One private MariaDB server for every run that asks for one (starting one takes seconds).
+  std::unique_ptr<MariadbServer> server;
+  std::string server_dir;
+  const bool wants_server = options.store == "mariadb" ||
+                            (options.store.empty() &&
+                             std::any_of(scenarios.begin(), scenarios.end(),
+                                         [](const Scenario& sc) { return sc.store == "mariadb"; }));
+  if (wants_server) {
+    server_dir = (fs::temp_directory_path() / "nsxv-mariadb-XXXXXX").string();
+    if (mkdtemp(server_dir.data()) == nullptr) {
+      err << "nsxv-md scenario: cannot create a temporary directory for the MariaDB server\n";
+      return kExitFailed;
+    }
+    MariadbServerOptions so;
+    so.root = server_dir;
+    auto started = MariadbServer::Start(so);
+    if (!started.ok()) {
+      std::error_code ec;
+      fs::remove_all(server_dir, ec);
+      err << "nsxv-md scenario: private MariaDB server: " << started.error().message() << "\n";
+      return kExitFailed;
+    }
+    server = std::move(started).value();
+    run.mariadb_server = server.get();
+  }
 
   int passed = 0;
   int failed = 0;
@@ -193,8 +233,9 @@ int RunScenarioCommand(const ScenarioCommandOptions& options, std::ostream& out,
         entry = report->ToJson();
         if (!options.json) {
           out << (ok ? "PASS " : "FAIL ") << sc.name << " seed=" << seed
-              << " backend=" << BackendKindName(report->backend) << " steps=" << sc.steps.size()
-              << " requests=" << report->requests << " wall=" << FormatSeconds(report->wall_s)
+              << " backend=" << BackendKindName(report->backend) << StoreSuffix(sc, run)
+              << " steps=" << sc.steps.size() << " requests=" << report->requests
+              << " wall=" << FormatSeconds(report->wall_s)
               << " virtual=" << FormatSeconds(report->virtual_s)
               << (options.repeat > 1 ? " run=" + std::to_string(rep) : "") << "  replay: " << replay
               << "\n";

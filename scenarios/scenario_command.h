@@ -30,6 +30,9 @@ struct ScenarioCommandOptions {
   std::string run_prefix;
   bool keep_work_dir = false;
   bool process_nodes = false;  // every node in a child process (RunOptions::process_nodes)
+  // sqlite | mariadb | a mysql URL (scenario_store.h); empty: each scenario's `store` key. For
+  // mariadb one private server serves every run of the command (a fresh database per run).
+  std::string store;
 };
 
 int RunScenarioCommand(const ScenarioCommandOptions& options, std::ostream& out, std::ostream& err);

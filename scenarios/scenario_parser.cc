@@ -13,6 +13,7 @@
 #include "fake_nsxv/model.h"
 #include "scenarios/scenario.h"
 #include "scenarios/scenario_parser_internal.h"
+#include "scenarios/scenario_store.h"
 
 namespace nsxv::scenarios {
 namespace {
@@ -286,10 +287,11 @@ Status ParseLiveness(const JsonNode& root, LivenessSpec* out) {
 
 Status ParseDocument(const json& doc, Scenario* s) {
   const JsonNode root(doc, "$", s->file);
-  NSXV_RETURN_IF_ERROR(root.CheckObject(
-      {"format", "name", "description", "seed", "tags", "nsxv", "nodes", "initial", "faults",
-       "client_faults", "steps", "expect", "expect_final", "liveness", "timeout_s", "nova"},
-      "a scenario"));
+  NSXV_RETURN_IF_ERROR(
+      root.CheckObject({"format", "name", "description", "seed", "tags", "nsxv", "nodes", "initial",
+                        "faults", "client_faults", "steps", "expect", "expect_final", "liveness",
+                        "timeout_s", "nova", "store"},
+                       "a scenario"));
   NSXV_RETURN_IF_ERROR(root.Require("format"));
   NSXV_RETURN_IF_ERROR(root.Int("format", 0, 1'000'000, &s->format));
   if (s->format != kScenarioFormat) {
@@ -302,6 +304,12 @@ Status ParseDocument(const json& doc, Scenario* s) {
   NSXV_RETURN_IF_ERROR(root.String("description", &s->description));
   NSXV_RETURN_IF_ERROR(root.Unsigned("seed", &s->seed));
   NSXV_RETURN_IF_ERROR(root.StringArray("tags", &s->tags));
+  NSXV_RETURN_IF_ERROR(root.String("store", &s->store));
+  if (root.Has("store")) {
+    if (auto c = ParseStoreChoice(s->store); !c.ok()) {
+      return root.Child("store").Error(c.error().message());
+    }
+  }
   if (root.Has("nsxv")) NSXV_RETURN_IF_ERROR(internal::ParseNsxv(root.Child("nsxv"), &s->nsxv));
   NSXV_RETURN_IF_ERROR(ParseNodes(root, s));
   NSXV_RETURN_IF_ERROR(ParseInitial(root, s));

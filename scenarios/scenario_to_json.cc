@@ -95,6 +95,7 @@ nlohmann::json ScenarioToJson(const Scenario& sc) {
   json j = {{"format", sc.format}, {"name", sc.name}, {"seed", sc.seed}};
   if (!sc.description.empty()) j["description"] = sc.description;
   if (!sc.tags.empty()) j["tags"] = sc.tags;
+  if (!sc.store.empty()) j["store"] = sc.store;
   if (!sc.nsxv.empty()) j["nsxv"] = NsxvToJson(sc.nsxv);
   json nodes = json::array();
   for (const NodeSpec& node : sc.nodes) {

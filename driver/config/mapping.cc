@@ -71,4 +71,14 @@ std::vector<std::string> Secrets(const Config& config) {
   return secrets;
 }
 
+store::ContextOptions ToContextOptions(const Config& config) {
+  store::ContextOptions o;
+  if (config.database.connection.empty()) {
+    o.path = config.database.path;
+  } else {
+    o.connection = config.database.connection;
+  }
+  return o;
+}
+
 }  // namespace nsxv::config

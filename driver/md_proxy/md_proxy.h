@@ -104,8 +104,10 @@ struct MdProxyConfig {
 // Called on the thread that will use the Context.
 using ContextFactory = std::function<Result<std::unique_ptr<store::Context>>(bool admin)>;
 
-// A factory opening `db_path` (admin contexts get tenant kInternalTenantId).
-ContextFactory MakeContextFactory(std::string db_path, Clock* clock = nullptr);
+// A factory opening the store of `base` (its path or connection, busy timeout and clock); admin
+// contexts are admin of tenant kInternalTenantId, the others have neither (`base`'s tenant_id and
+// is_admin are not used).
+ContextFactory MakeContextFactory(store::ContextOptions base);
 
 // ---- reports (plain values) ----
 

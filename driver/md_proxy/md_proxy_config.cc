@@ -175,13 +175,11 @@ Status InitReport::ToStatus() const {
   return {StatusCode::kFailedPrecondition, msg};
 }
 
-ContextFactory MakeContextFactory(std::string db_path, Clock* clock) {
-  return [path = std::move(db_path), clock](bool admin) {
-    store::ContextOptions o;
-    o.path = path;
+ContextFactory MakeContextFactory(store::ContextOptions base) {
+  return [base = std::move(base)](bool admin) {
+    store::ContextOptions o = base;
     o.is_admin = admin;
     o.tenant_id = admin ? kInternalTenantId : "";
-    o.clock = clock;
     return store::Context::Open(o);
   };
 }

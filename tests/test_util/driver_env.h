@@ -51,8 +51,11 @@ class DriverEnvTest : public ::testing::Test {
     client_ = std::make_unique<driver::ApiClient>(*transport_, clock_, o);
     vcns_ = std::make_unique<driver::Vcns>(*client_);
     plugin_ = std::make_unique<plugin::Plugin>(*vcns_, locks_, TestPluginConfig());
-    factory_ = TestStoreIsMariadb() ? FreshMariadbFactory(&clock_, md_proxy::kInternalTenantId)
-                                    : md_proxy::MakeContextFactory(dir_.File("nsxv.db"), &clock_);
+    store::ContextOptions sqlite;
+    sqlite.path = dir_.File("nsxv.db");
+    sqlite.clock = &clock_;
+    factory_ =
+        TestStoreIsMariadb() ? FreshMariadbFactory(&clock_) : md_proxy::MakeContextFactory(sqlite);
     auto ctx = factory_(true);
     EXPECT_TRUE(ctx.ok()) << ctx.status().ToString();
     if (ctx.ok()) ctx_ = std::move(ctx).value();

@@ -1,228 +1,58 @@
 #include "tests/test_util/mariadb_server.h"
 
-#include <fcntl.h>
-#include <signal.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <mutex>
-#include <optional>
-#include <sstream>
-#include <thread>
-#include <vector>
-
-#include <sys/file.h>
-#include <sys/wait.h>
 
 #include "driver/store/context.h"
-#include "driver/store/mariadb.h"
-#include "driver/store/mysql_url.h"
+#include "scenarios/mariadb_server.h"
 
 namespace nsxv::testing_util {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kUser = "nsxv";
-constexpr const char* kPassword = "n5xv-T3st!pw";
-constexpr const char* kPasswordInUrl = "n5xv-T3st%21pw";
-
-std::optional<std::string> FindBinary(const std::vector<std::string>& names) {
-  std::vector<std::string> dirs;
-  // NOLINTNEXTLINE(concurrency-mt-unsafe): read once under the server mutex.
-  if (const char* path = std::getenv("PATH"); path != nullptr) {
-    std::stringstream ss(path);
-    for (std::string dir; std::getline(ss, dir, ':');) dirs.push_back(dir);
-  }
-  dirs.insert(dirs.end(), {"/usr/sbin", "/usr/local/sbin"});
-  for (const std::string& name : names) {
-    for (const std::string& dir : dirs) {
-      const fs::path p = fs::path(dir) / name;
-      if (::access(p.c_str(), X_OK) == 0) return p.string();
-    }
-  }
-  return std::nullopt;
-}
-
-// Starts `argv` with stdout and stderr appended to `log`; the child's pid.
-Result<pid_t> Spawn(const std::vector<std::string>& argv, const std::string& log) {
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid < 0) return Internal("fork failed");
-  if (pid == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-    }
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-std::string Tail(const std::string& file) {
-  std::ifstream in(file);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return text.size() > 1500 ? text.substr(text.size() - 1500) : text;
-}
-
-class Server {
+// The test process's server (scenarios/mariadb_server.h), started on first use under
+// build/mariadb-test/<pid> from the build folder's template data directory.
+class TestServer {
  public:
-  ~Server() { Stop(); }
-
   Result<std::string> FreshDatabase() {
     std::lock_guard<std::mutex> lock(mu_);
     if (!started_) {
       started_ = true;
-      start_status_ = Start();
+      std::error_code ec;
+      const fs::path build = fs::read_symlink("/proc/self/exe", ec).parent_path().parent_path();
+      scenarios::MariadbServerOptions o;
+      o.root = (build / "mariadb-test" / std::to_string(::getpid())).string();
+      o.template_dir = (build / "mariadb-test" / "template").string();
+      auto server = scenarios::MariadbServer::Start(o);
+      if (server.ok()) {
+        server_ = std::move(server).value();
+      } else if (server.error().code() == StatusCode::kNotFound) {
+        start_status_ = NotFound(server.error().message() + ": MariaDB tests skipped");
+      } else {
+        start_status_ = server.error();
+      }
     }
     NSXV_RETURN_IF_ERROR(start_status_);
-    const std::string name = "nsxv_test_" + std::to_string(++databases_);
-    NSXV_RETURN_IF_ERROR(
-        Admin("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"));
-    return std::string("mysql+pymysql://") + kUser + ":" + kPasswordInUrl + "@localhost/" + name +
-           "?unix_socket=" + socket_;
+    return server_->CreateDatabase("nsxv_test_" + std::to_string(++databases_));
   }
 
  private:
-  Status Admin(const std::string& sql) {
-    store::MysqlUrl root;
-    root.user = "root";
-    root.database = "mysql";
-    root.unix_socket = socket_;
-    NSXV_ASSIGN_OR_RETURN(auto db, store::MariadbDb::Open(root, 10000));
-    return db->Exec(sql);
-  }
-
-  // mariadb-install-db takes seconds; it runs once per build folder, into a template data
-  // directory that every test process copies (under a file lock, so parallel ctest processes
-  // create it once).
-  Status CopyTemplate(const fs::path& base, const std::string& install, bool root_user,
-                      const std::string& log) {
-    const std::string templ = (base / "template").string();
-    const int lock_fd =
-        ::open((base / "template.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lock_fd < 0) return Internal("cannot open " + (base / "template.lock").string());
-    ::flock(lock_fd, LOCK_EX);
-    Status s = [&]() -> Status {
-      std::error_code ec;
-      if (!fs::exists(templ + "/.ready", ec)) {
-        fs::remove_all(templ, ec);
-        fs::create_directories(templ, ec);
-        std::vector<std::string> init = {install, "--no-defaults", "--datadir=" + templ,
-                                         "--auth-root-authentication-method=normal",
-                                         "--skip-test-db"};
-        if (root_user) init.push_back("--user=root");
-        NSXV_ASSIGN_OR_RETURN(const pid_t init_pid, Spawn(init, log));
-        int status = 0;
-        ::waitpid(init_pid, &status, 0);
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-          return Internal("mariadb-install-db failed; " + log + ":\n" + Tail(log));
-        }
-        std::ofstream(templ + "/.ready") << "ok\n";
-      }
-      fs::copy(templ, root_ + "/data", fs::copy_options::recursive, ec);
-      if (ec) return Internal("cannot copy " + templ + ": " + ec.message());
-      return Status::Ok();
-    }();
-    ::flock(lock_fd, LOCK_UN);
-    ::close(lock_fd);
-    return s;
-  }
-
-  Status Start() {
-    const auto server = FindBinary({"mariadbd", "mysqld"});
-    const auto install = FindBinary({"mariadb-install-db", "mysql_install_db"});
-    if (!server || !install) {
-      return NotFound(
-          "MariaDB server not installed (mariadbd / mariadb-install-db not found; "
-          "apt-get install mariadb-server, as setup.sh does): MariaDB tests skipped");
-    }
-    owner_ = ::getpid();
-    std::error_code ec;
-    const fs::path build = fs::read_symlink("/proc/self/exe", ec).parent_path().parent_path();
-    root_ = (build / "mariadb-test" / std::to_string(::getpid())).string();
-    fs::remove_all(root_, ec);
-    fs::create_directories(root_, ec);
-    if (ec) return Internal("cannot create " + root_ + ": " + ec.message());
-    socket_ = root_ + "/mysqld.sock";
-    if (socket_.size() >= 100)
-      socket_ = "/tmp/nsxv-mariadb-" + std::to_string(::getpid()) + ".sock";
-    const std::string log = root_ + "/server.log";
-    const bool root_user = ::geteuid() == 0;
-
-    NSXV_RETURN_IF_ERROR(CopyTemplate(build / "mariadb-test", *install, root_user, log));
-    std::vector<std::string> run = {
-        *server, "--no-defaults", "--datadir=" + root_ + "/data", "--socket=" + socket_,
-        "--skip-networking", "--pid-file=" + root_ + "/mariadbd.pid", "--log-error=" + log,
-        "--skip-log-bin", "--skip-name-resolve", "--innodb-buffer-pool-size=64M",
-        "--innodb-log-file-size=32M", "--innodb-flush-log-at-trx-commit=0",
-        "--innodb-doublewrite=0",
-        // Throw-away data: no fsync, tables in the system tablespace
-        // (each test creates a database of 11 tables).
-        "--innodb-flush-method=nosync", "--innodb-file-per-table=0", "--max-connections=400"};
-    if (root_user) run.push_back("--user=root");
-    NSXV_ASSIGN_OR_RETURN(pid_, Spawn(run, log));
-    // Bounded wait for the socket to accept connections (the server starts in about a second).
-    int status = 0;
-    Status last = Internal("not tried");
-    for (int i = 0; i < 600; ++i) {
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return Internal("mariadbd exited at start; " + log + ":\n" + Tail(log));
-      }
-      last = Admin(std::string("CREATE USER IF NOT EXISTS '") + kUser + "'@'localhost' " +
-                   "IDENTIFIED BY '" + kPassword + "'; GRANT ALL PRIVILEGES ON *.* TO '" + kUser +
-                   "'@'localhost'");
-      if (last.ok()) return Status::Ok();
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return Internal("mariadbd did not accept connections: " + last.ToString());
-  }
-
-  void Stop() {
-    if (::getpid() != owner_) return;  // a forked child that called exit()
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status = 0;
-      bool gone = false;
-      for (int i = 0; i < 600 && !gone; ++i) {  // up to 30 s for a clean shutdown
-        gone = ::waitpid(pid_, &status, WNOHANG) == pid_;
-        if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
-      if (!gone) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-      }
-    }
-    if (!root_.empty()) {
-      std::error_code ec;
-      fs::remove_all(root_, ec);
-      if (socket_.rfind("/tmp/", 0) == 0) fs::remove(socket_, ec);
-    }
-  }
-
   std::mutex mu_;
   bool started_ = false;
   Status start_status_;
-  std::string root_;
-  std::string socket_;
-  pid_t pid_ = -1;
-  pid_t owner_ = -1;
+  std::unique_ptr<scenarios::MariadbServer> server_;
   int databases_ = 0;
 };
 
-Server& TheServer() {
-  // Destroyed at exit by the process that created it; forked children leave with _exit.
-  static Server server;
+TestServer& TheServer() {
+  // Destroyed at exit by the process that created it (the server ignores Stop() in a forked
+  // child; children leave with _exit).
+  static TestServer server;
   return server;
 }
 
@@ -230,7 +60,7 @@ Server& TheServer() {
 
 Result<std::string> FreshMariadbDatabase() { return TheServer().FreshDatabase(); }
 
-const char* MariadbTestPassword() { return kPassword; }
+const char* MariadbTestPassword() { return scenarios::MariadbServerPassword(); }
 
 bool TestStoreIsMariadb() {
   // NOLINTNEXTLINE(concurrency-mt-unsafe): documented as called before threads start.
@@ -238,18 +68,13 @@ bool TestStoreIsMariadb() {
   return store != nullptr && std::string(store) == "mariadb";
 }
 
-md_proxy::ContextFactory FreshMariadbFactory(Clock* clock, const std::string& admin_tenant) {
+md_proxy::ContextFactory FreshMariadbFactory(Clock* clock) {
   auto url = FreshMariadbDatabase();
   EXPECT_TRUE(url.ok()) << url.status().ToString();
-  return [url = url.ok() ? *url : std::string("mysql://unavailable@localhost/none"), clock,
-          admin_tenant](bool admin) {
-    store::ContextOptions o;
-    o.connection = url;
-    o.is_admin = admin;
-    o.tenant_id = admin ? admin_tenant : "";
-    o.clock = clock;
-    return store::Context::Open(o);
-  };
+  store::ContextOptions o;
+  o.connection = url.ok() ? *url : std::string("mysql://unavailable@localhost/none");
+  o.clock = clock;
+  return md_proxy::MakeContextFactory(o);
 }
 
 }  // namespace nsxv::testing_util

@@ -1,9 +1,8 @@
-// A private MariaDB server for the tests of one test process: its own data directory and socket
-// under the build folder (build/mariadb-test/<pid>), no TCP port (--skip-networking), no system
-// service, no configuration file (--no-defaults). Its data directory is a copy of a template
-// that mariadb-install-db creates once per build folder (build/mariadb-test/template). Started on
-// the first FreshMariadbDatabase() call, stopped (SIGTERM, then waited for) and its directory
-// removed when the process exits.
+// A private MariaDB server for the tests of one test process (scenarios/mariadb_server.h): its
+// own data directory and socket under the build folder (build/mariadb-test/<pid>), no TCP port.
+// Its data directory is a copy of a template that mariadb-install-db creates once per build
+// folder (build/mariadb-test/template). Started on the first FreshMariadbDatabase() call, stopped
+// (SIGTERM, then waited for) and its directory removed when the process exits.
 //
 // Tests that need it skip, naming the missing binary, only when mariadbd or mariadb-install-db is
 // not installed (setup.sh installs mariadb-server, so CI runs them); any other failure to start
@@ -37,8 +36,8 @@ const char* MariadbTestPassword();
 // so), else SQLite. REQUIRES: called before tests start threads (reads the environment).
 bool TestStoreIsMariadb();
 
-// Contexts on a fresh MariaDB database for the fixtures above (admin contexts get `tenant`).
-md_proxy::ContextFactory FreshMariadbFactory(Clock* clock, const std::string& admin_tenant);
+// Contexts on a fresh MariaDB database for the fixtures above (md_proxy::MakeContextFactory).
+md_proxy::ContextFactory FreshMariadbFactory(Clock* clock);
 
 }  // namespace nsxv::testing_util
 
