@@ -41,24 +41,23 @@ std::shared_ptr<WriteGate> WriteGate::ForFile(const std::string& path) {
 bool WriteGate::Acquire(std::chrono::milliseconds timeout) {
   const std::thread::id self = std::this_thread::get_id();
   MutexLock lock(&mu_);
-  if (!held_ && queue_.empty()) {
+  if (held_ && owner_ == self) return false;
+  if (!held_) {
     held_ = true;
     owner_ = self;
     return true;
   }
-  if (held_ && owner_ == self) return false;
   Waiter me;
   queue_.push_back(&me);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!me.granted) {
+  while (held_) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) break;
     me.cv.WaitFor(&mu_, deadline - now);
   }
-  if (!me.granted) {
-    queue_.erase(std::find(queue_.begin(), queue_.end(), &me));
-    return false;
-  }
+  queue_.erase(std::find(queue_.begin(), queue_.end(), &me));
+  if (held_) return false;
+  held_ = true;
   owner_ = self;
   return true;
 }
@@ -66,15 +65,10 @@ bool WriteGate::Acquire(std::chrono::milliseconds timeout) {
 void WriteGate::Release() {
   MutexLock lock(&mu_);
   owner_ = std::thread::id();
-  if (queue_.empty()) {
-    held_ = false;
-    return;
-  }
-  // Hand-off: the gate stays held and passes to the oldest waiter, who alone is woken.
-  Waiter* next = queue_.front();
-  queue_.pop_front();
-  next->granted = true;
-  next->cv.Signal();
+  held_ = false;
+  // The oldest waiter is woken; a thread that arrives first may take the gate before it runs
+  // (no hand-off to a thread that is not scheduled yet), and the woken one waits again.
+  if (!queue_.empty()) queue_.front()->cv.Signal();
 }
 
 }  // namespace nsxv::store

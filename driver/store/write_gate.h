@@ -1,8 +1,10 @@
 // WriteGate: one write path per process in front of an SQLite file. Every SqliteDb on the same
 // file in this process shares one gate (ForFile) and takes it before it writes: at BEGIN
 // IMMEDIATE, or at the first writing statement, held until the connection is back in autocommit
-// mode (commit, rollback, or the end of an autocommit write). Waiters are served in arrival order
-// (FIFO), each woken alone, so in-process writers queue instead of meeting SQLITE_BUSY and the
+// mode (commit, rollback, or the end of an autocommit write). A release wakes only the oldest
+// waiter, but does not hand the gate to it: a thread that is already running may take it first
+// (no convoy behind a woken thread that 2 busy cores have not scheduled yet), and the woken one
+// waits again. So in-process writers wait on the gate instead of meeting SQLITE_BUSY and the
 // busy handler's back-off sleeps, and a writer never starts a write transaction that would only
 // wait on SQLite's lock.
 //
@@ -39,7 +41,6 @@ class WriteGate {
  private:
   struct Waiter {
     CondVar cv;
-    bool granted = false;
   };
 
   Mutex mu_;
