@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <sys/resource.h>
 
+#include "bench/edge_measure.h"
 #include "bench/edge_setup_internal.h"
 #include "driver/locking/lock.h"
 #include "driver/md_proxy/md_proxy.h"
@@ -40,12 +41,6 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kBenchTenant = "bench-tenant";
-
-double ProcessCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 // A "VmRSS:"-style field of /proc/self/status in kB; -1 when unavailable.
 int64_t ProcStatusKb(std::string_view field) {
@@ -130,6 +125,8 @@ struct Stack {
   std::unique_ptr<fake::FakeManager> manager;
   std::unique_ptr<fake::Server> server;
   std::unique_ptr<Transport> transport;
+  // In-process only: the driver's view of `transport`, counting the CPU spent inside the fake.
+  std::unique_ptr<CpuTimedTransport> timed;
   std::unique_ptr<driver::ApiClient> client;
   std::unique_ptr<driver::Vcns> vcns;
   std::unique_ptr<locking::HostLockProvider> locks;
@@ -142,6 +139,7 @@ struct Stack {
     locks.reset();
     vcns.reset();
     client.reset();
+    timed.reset();
     transport.reset();
     if (server) server->Stop();
     server.reset();
@@ -177,7 +175,12 @@ Status BuildStack(const EdgeSetupOptions& o, const store::ContextOptions& db, St
   co.manager_uri = uri;
   co.user = "admin";
   co.password = "default";
-  s.client = std::make_unique<driver::ApiClient>(*s.transport, RealClock(), co);
+  Transport* to_fake = s.transport.get();
+  if (o.backend == Backend::kInProcess) {
+    s.timed = std::make_unique<CpuTimedTransport>(*s.transport);
+    to_fake = s.timed.get();
+  }
+  s.client = std::make_unique<driver::ApiClient>(*to_fake, RealClock(), co);
   s.vcns = std::make_unique<driver::Vcns>(*s.client);
   s.locks = std::make_unique<locking::HostLockProvider>(RealClock(), locking::HostLockOptions{});
   s.plugin = std::make_unique<plugin::Plugin>(*s.vcns, *s.locks, SamplePluginConfig());
@@ -257,6 +260,8 @@ Result<EdgeSetupResult> RunEdgeSetup(const EdgeSetupOptions& options) {
   std::atomic<int> failed{0};
   std::mutex error_mu;
   std::string first_error;
+  // Each worker's Context, kept open past the edge phase so the memory measurement sees it.
+  std::vector<std::unique_ptr<store::Context>> contexts;
   std::latch ready(k);
   std::latch go(1);
   auto record_error = [&](const std::string& message) {
@@ -286,11 +291,19 @@ Result<EdgeSetupResult> RunEdgeSetup(const EdgeSetupOptions& options) {
         record_error(spec.name + ": " + router.error().ToString());
       }
     }
+    std::lock_guard<std::mutex> lock(error_mu);
+    contexts.push_back(std::move(ctx).value());
   };
   std::vector<std::thread> threads;
   threads.reserve(static_cast<size_t>(k));
   for (int i = 0; i < k; ++i) threads.emplace_back(worker);
   ready.wait();
+  const auto fake_cpu = [&] {
+    return stack.timed ? stack.timed->cpu_seconds() : stack.server->io_cpu_seconds();
+  };
+  const int64_t heap0 = HeapInUseBytes();
+  const int64_t sqlite0 = SqliteMemoryBytes();
+  const double fake_cpu0 = fake_cpu();
   const double cpu0 = ProcessCpuSeconds();
   const double server_cpu0 = db->ServerCpuSeconds();
   const auto t0 = SteadyClock::now();
@@ -299,6 +312,7 @@ Result<EdgeSetupResult> RunEdgeSetup(const EdgeSetupOptions& options) {
   const auto t1 = SteadyClock::now();
   const double cpu1 = ProcessCpuSeconds();
   const double server_cpu1 = db->ServerCpuSeconds();
+  const double fake_cpu1 = fake_cpu();
   const uint64_t calls2 = stack.manager->journal().total();
 
   result.edges_ok = ok.load();
@@ -315,6 +329,10 @@ Result<EdgeSetupResult> RunEdgeSetup(const EdgeSetupOptions& options) {
     result.server_cpu_s = server_cpu1 - server_cpu0;
     result.server_cpu_per_edge_us = result.server_cpu_s * 1e6 / n;
   }
+  result.fake_cpu_s = fake_cpu1 - fake_cpu0;
+  result.driver_cpu_s = result.cpu_s - result.fake_cpu_s;
+  result.driver_cpu_per_edge_us = result.driver_cpu_s * 1e6 / n;
+  result.fake_cpu_per_edge_us = result.fake_cpu_s * 1e6 / n;
   result.rss_end_kb = ProcStatusKb("VmRSS:");
   const int64_t hwm = ProcStatusKb("VmHWM:");
   if (result.peak_rss_reset && hwm > 0) {
@@ -323,6 +341,39 @@ Result<EdgeSetupResult> RunEdgeSetup(const EdgeSetupOptions& options) {
     result.peak_rss_reset = false;
     result.peak_rss_kb = MaxRssKb();
   }
+  // SQLite only: a MariaDB store's data lives in the server's files.
+  if (const std::string& db_path = db->options().path;
+      db->options().connection.empty() && !db_path.empty()) {
+    for (const char* suffix : {"", "-wal"}) {
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(db_path + suffix, ec);
+      if (!ec) result.db_file_bytes += static_cast<int64_t>(size);
+    }
+  }
+
+  // Memory by teardown, in dependency order (see edge_setup.h).
+  const int64_t heap_end = HeapInUseBytes();
+  result.sqlite_end_bytes = SqliteMemoryBytes();
+  result.heap_growth_bytes = heap_end - heap0;
+  result.sqlite_growth_bytes = result.sqlite_end_bytes - sqlite0;
+  contexts.clear();
+  stack.handler.reset();
+  stack.plugin.reset();
+  stack.locks.reset();
+  stack.vcns.reset();
+  stack.client.reset();
+  stack.timed.reset();
+  if (stack.server) stack.transport.reset();  // the HTTPS client; in-process, it is the fake's
+  const int64_t heap_driverless = HeapInUseBytes();
+  result.driver_heap_end_bytes = heap_end - heap_driverless - result.sqlite_end_bytes;
+  stack.manager->journal().Clear();
+  const int64_t heap_journalless = HeapInUseBytes();
+  result.fake_journal_end_bytes = heap_driverless - heap_journalless;
+  stack.transport.reset();
+  if (stack.server) stack.server->Stop();
+  stack.server.reset();
+  stack.manager.reset();
+  result.fake_model_end_bytes = heap_journalless - HeapInUseBytes();
   return result;
 }
 

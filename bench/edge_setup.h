@@ -80,6 +80,26 @@ struct EdgeSetupResult {
   // (SQLite: its CPU is in cpu_s; a server over TCP).
   double server_cpu_s = -1;
   double server_cpu_per_edge_us = -1;
+  // The process CPU split: the fake's share (in-process: the CPU the calling threads spent inside
+  // the fake's transport, by per-thread CPU clocks; HTTPS: the CPU of the server's io threads)
+  // and the rest, the driver's (driver, SQLite, transport client; the bench's own share is
+  // negligible).
+  double fake_cpu_s = 0;
+  double driver_cpu_s = 0;
+  double driver_cpu_per_edge_us = 0;
+  double fake_cpu_per_edge_us = 0;
+  // Heap in use (all malloc arenas) and SQLite's own allocations (all connections: page caches,
+  // schema, statements), growth over the edge phase.
+  int64_t heap_growth_bytes = 0;
+  int64_t sqlite_growth_bytes = 0;
+  // After the edge phase, by teardown: the heap each part frees when it is destroyed, in order
+  // (every worker and admin connection and the driver objects; then the fake's journal; then the
+  // server and the fake's model). driver_heap_end excludes SQLite's share (sqlite_end).
+  int64_t sqlite_end_bytes = 0;
+  int64_t driver_heap_end_bytes = 0;
+  int64_t fake_journal_end_bytes = 0;
+  int64_t fake_model_end_bytes = 0;
+  int64_t db_file_bytes = 0;  // database + WAL file sizes after the edge phase
   // Memory: VmHWM after the run when the high-water mark could be reset at the start of the run
   // (peak_rss_reset), otherwise ru_maxrss (the process-wide peak so far).
   int64_t peak_rss_kb = 0;
@@ -141,7 +161,9 @@ struct FailedPoint {
 struct MachineInfo {
   int cores = 0;  // online CPUs
   std::string cpu_model;
-  double load_1m = 0;  // load average when the sweep started and ended
+  double cpu_mhz = 0;        // "cpu MHz" of /proc/cpuinfo (the first CPU), 0 when absent
+  std::string temp_storage;  // what stores the temp directory (DirectoryStorage)
+  double load_1m = 0;        // load average when the sweep started and ended
   double load_end_1m = 0;
 };
 

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/edge_measure.h"
 #include "bench/edge_setup.h"
 #include "bench/edge_setup_internal.h"
 #include "bench/plot.h"
@@ -36,6 +37,8 @@ std::string Fixed(double v, int digits) {
   std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
   return buf;
 }
+
+std::string Mib(int64_t bytes) { return Fixed(static_cast<double>(bytes) / (1024.0 * 1024.0), 1); }
 
 std::string PointName(const SweepPoint& p) {
   // SQLite, the default store, is not named (the lines read as before stores could be compared).
@@ -75,15 +78,18 @@ MachineInfo ReadMachineInfo() {
   std::ifstream in("/proc/cpuinfo");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.starts_with("model name")) {
-      const auto colon = line.find(':');
-      if (colon != std::string::npos) {
-        m.cpu_model = line.substr(colon + 1);
-        m.cpu_model.erase(0, m.cpu_model.find_first_not_of(" \t"));
-      }
-      break;
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    if (m.cpu_model.empty() && line.starts_with("model name")) {
+      m.cpu_model = line.substr(colon + 1);
+      m.cpu_model.erase(0, m.cpu_model.find_first_not_of(" \t"));
+    } else if (m.cpu_mhz == 0 && line.starts_with("cpu MHz")) {
+      m.cpu_mhz = std::atof(line.c_str() + colon + 1);
     }
+    if (!m.cpu_model.empty() && m.cpu_mhz > 0) break;
   }
+  std::error_code ec;
+  m.temp_storage = DirectoryStorage(std::filesystem::temp_directory_path(ec).string());
   double load[1] = {0};
   if (getloadavg(load, 1) == 1) m.load_1m = load[0];
   m.load_end_1m = m.load_1m;
@@ -183,6 +189,15 @@ json ReportToJson(const SweepReport& report) {
                       {"cpu_per_edge_us", r.cpu_per_edge_us},
                       {"server_cpu_s", r.server_cpu_s},
                       {"server_cpu_per_edge_us", r.server_cpu_per_edge_us},
+                      {"driver_cpu_per_edge_us", r.driver_cpu_per_edge_us},
+                      {"fake_cpu_per_edge_us", r.fake_cpu_per_edge_us},
+                      {"heap_growth_bytes", r.heap_growth_bytes},
+                      {"sqlite_growth_bytes", r.sqlite_growth_bytes},
+                      {"sqlite_end_bytes", r.sqlite_end_bytes},
+                      {"driver_heap_end_bytes", r.driver_heap_end_bytes},
+                      {"fake_journal_end_bytes", r.fake_journal_end_bytes},
+                      {"fake_model_end_bytes", r.fake_model_end_bytes},
+                      {"db_file_bytes", r.db_file_bytes},
                       {"peak_rss_kb", r.peak_rss_kb},
                       {"peak_rss_reset", r.peak_rss_reset},
                       {"rss_start_kb", r.rss_start_kb},
@@ -208,6 +223,8 @@ json ReportToJson(const SweepReport& report) {
           {"machine",
            {{"cores", report.machine.cores},
             {"cpu_model", report.machine.cpu_model},
+            {"cpu_mhz", report.machine.cpu_mhz},
+            {"temp_storage", report.machine.temp_storage},
             {"load_1m_start", report.machine.load_1m},
             {"load_1m_end", report.machine.load_end_1m}}},
           {"sweep",
@@ -230,12 +247,17 @@ std::string ReportToMarkdown(const SweepReport& report) {
   std::ostringstream md;
   const MachineInfo& m = report.machine;
   md << "Edge setup: " << m.cores << " cores (" << (m.cpu_model.empty() ? "unknown" : m.cpu_model)
-     << "), load " << Fixed(m.load_1m, 2) << " -> " << Fixed(m.load_end_1m, 2) << ", "
-     << report.options.proxy_ips << " proxy IPs, sweep " << Fixed(report.total_wall_s, 1)
+     << ", " << Fixed(m.cpu_mhz, 0) << " MHz), temp dir on " << m.temp_storage << ", load "
+     << Fixed(m.load_1m, 2) << " -> " << Fixed(m.load_end_1m, 2) << ", " << report.options.proxy_ips
+     << " proxy IPs, sweep " << Fixed(report.total_wall_s, 1)
      << " s. Bound = ceil(N/K) x C x L; efficiency = bound / wall.\n\n";
   md << "| store | backend | N | K | L ms | wall s | bound s | efficiency | edges/s | calls/edge "
-        "| CPU µs/edge | server CPU µs/edge | peak RSS MiB | init s | failed |\n";
-  md << "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+        "| CPU µs/edge | driver µs/edge | fake µs/edge | server CPU µs/edge | peak RSS MiB "
+        "| heap KiB/edge | SQLite KiB/edge | end MiB driver/SQLite/journal/model | init s "
+        "| failed |\n";
+  md << "|---|---|"
+     << "---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "\n";
   for (const EdgeSetupResult& r : report.results) {
     const EdgeSetupOptions& o = r.options;
     md << "| " << StoreName(o.store_url) << " | " << BackendName(o.backend) << " | " << o.edges
@@ -243,10 +265,15 @@ std::string ReportToMarkdown(const SweepReport& report) {
        << " | " << (o.latency_ms > 0 ? Fixed(r.bound_s, 3) : "-") << " | "
        << (o.latency_ms > 0 ? Fixed(r.efficiency, 2) : "-") << " | "
        << Fixed(r.wall_s > 0 ? o.edges / r.wall_s : 0, 0) << " | " << Fixed(r.calls_per_edge, 1)
-       << " | " << Fixed(r.cpu_per_edge_us, 0) << " | "
+       << " | " << Fixed(r.cpu_per_edge_us, 0) << " | " << Fixed(r.driver_cpu_per_edge_us, 0)
+       << " | " << Fixed(r.fake_cpu_per_edge_us, 0) << " | "
        << (r.server_cpu_per_edge_us >= 0 ? Fixed(r.server_cpu_per_edge_us, 0) : "-") << " | "
-       << Fixed(static_cast<double>(r.peak_rss_kb) / 1024.0, 1) << " | " << Fixed(r.init_wall_s, 3)
-       << " | " << r.edges_failed << " |\n";
+       << Fixed(static_cast<double>(r.peak_rss_kb) / 1024.0, 1) << " | "
+       << Fixed(static_cast<double>(r.heap_growth_bytes) / 1024.0 / o.edges, 1) << " | "
+       << Fixed(static_cast<double>(r.sqlite_growth_bytes) / 1024.0 / o.edges, 1) << " | "
+       << Mib(r.driver_heap_end_bytes) << "/" << Mib(r.sqlite_end_bytes) << "/"
+       << Mib(r.fake_journal_end_bytes) << "/" << Mib(r.fake_model_end_bytes) << " | "
+       << Fixed(r.init_wall_s, 3) << " | " << r.edges_failed << " |\n";
   }
   if (!report.skipped.empty()) {
     md << "\nSkipped:\n";

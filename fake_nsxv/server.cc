@@ -2,6 +2,9 @@
 // public API. Sessions are in server_session.cc.
 #include "fake_nsxv/server.h"
 
+#include <pthread.h>
+#include <time.h>
+
 #include <algorithm>
 #include <exception>
 #include <utility>
@@ -215,6 +218,22 @@ ServerCounters Server::counters() const {
     out.connections_open = impl_->sessions.size();
   }
   return out;
+}
+
+double Server::io_cpu_seconds() const {
+  // Under mu with `stopped` false, no io thread has been joined yet (StopServer sets `stopped`
+  // under mu before it joins), so every native handle is still valid.
+  MutexLock lock(&impl_->mu);
+  if (impl_->stopped) return 0;
+  double total = 0;
+  for (std::thread& t : impl_->threads) {
+    clockid_t clock{};
+    timespec ts{};
+    if (pthread_getcpuclockid(t.native_handle(), &clock) == 0 && clock_gettime(clock, &ts) == 0) {
+      total += static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+    }
+  }
+  return total;
 }
 
 }  // namespace nsxv::fake

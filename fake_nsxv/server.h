@@ -77,6 +77,9 @@ class Server {
   // plain HTTP.
   const std::string& ca_pem() const;
   ServerCounters counters() const;
+  // CPU time (user + system) the io threads have used so far, from their per-thread CPU clocks;
+  // 0 once Stop() has begun.
+  double io_cpu_seconds() const;
 
  private:
   struct Impl;

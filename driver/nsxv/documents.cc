@@ -90,9 +90,9 @@ json AddressGroupJson(const AddressGroup& g) {
     const SecondaryAddresses& s = *g.secondary_addresses;
     json sec = {{"ipAddress", s.ip_address}};
     if (!s.type.empty()) sec["type"] = s.type;
-    known["secondaryAddresses"] = WithExtra(s.extra, sec);
+    known["secondaryAddresses"] = WithExtra(s.extra, std::move(sec));
   }
-  return WithExtra(g.extra, known);
+  return WithExtra(g.extra, std::move(known));
 }
 
 Status ReadVnic(ObjectReader& r, Vnic* v) {
@@ -140,7 +140,7 @@ json VnicJson(const Vnic& v) {
     if (!list.is_array()) list = json::array();
     known["subInterfaces"] = {{"subInterfaces", std::move(list)}};
   }
-  return WithExtra(v.extra, known);
+  return WithExtra(v.extra, std::move(known));
 }
 
 }  // namespace internal
@@ -199,7 +199,7 @@ json EndpointJson(const FirewallEndpoint& e) {
   json known = json::object();
   if (!e.ip_address.empty()) known["ipAddress"] = e.ip_address;
   if (!e.vnic_group_id.empty()) known["vnicGroupId"] = e.vnic_group_id;
-  return WithExtra(e.extra, known);
+  return WithExtra(e.extra, std::move(known));
 }
 
 Status ReadFirewallRule(ObjectReader& r, FirewallRule* rule) {
@@ -249,11 +249,11 @@ json FirewallRuleJson(const FirewallRule& rule) {
       if (!s.port.empty()) svc["port"] = s.port;
       if (!s.source_port.empty()) svc["sourcePort"] = s.source_port;
       PutOpt(svc, "icmpType", s.icmp_type);
-      services.push_back(WithExtra(s.extra, svc));
+      services.push_back(WithExtra(s.extra, std::move(svc)));
     }
     known["application"] = {{"service", std::move(services)}};
   }
-  return WithExtra(rule.extra, known);
+  return WithExtra(rule.extra, std::move(known));
 }
 
 }  // namespace
@@ -311,7 +311,7 @@ std::string EncodeStaticRouting(const StaticRouting& routing) {
     PutOpt(known, "description", r.description);
     PutOpt(known, "vnic", r.vnic);
     PutOpt(known, "mtu", r.mtu);
-    routes.push_back(WithExtra(r.extra, known));
+    routes.push_back(WithExtra(r.extra, std::move(known)));
   }
   json known = {{"staticRoutes", {{"staticRoutes", std::move(routes)}}}};
   if (routing.default_route) {
@@ -320,9 +320,9 @@ std::string EncodeStaticRouting(const StaticRouting& routing) {
     PutOpt(def, "description", d.description);
     PutOpt(def, "vnic", d.vnic);
     PutOpt(def, "mtu", d.mtu);
-    known["defaultRoute"] = WithExtra(d.extra, def);
+    known["defaultRoute"] = WithExtra(d.extra, std::move(def));
   }
-  json out = WithExtra(routing.extra, known);
+  json out = WithExtra(routing.extra, std::move(known));
   if (!routing.default_route) out.erase("defaultRoute");
   return Dump(out);
 }
@@ -357,7 +357,7 @@ std::string EncodeFirewallConfig(const FirewallConfig& config) {
   if (config.tcp_timeout_established) {
     known["globalConfig"] = {{"tcpTimeoutEstablished", *config.tcp_timeout_established}};
   }
-  return Dump(WithExtra(config.extra, known));
+  return Dump(WithExtra(config.extra, std::move(known)));
 }
 
 // ---- public: truststore ----

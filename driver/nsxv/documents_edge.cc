@@ -171,7 +171,7 @@ std::string EncodeEdge(const EdgeDocument& e) {
       if (f.tcp_timeout_established) {
         fj["globalConfig"] = {{"tcpTimeoutEstablished", *f.tcp_timeout_established}};
       }
-      features.push_back(WithExtra(f.extra, fj));
+      features.push_back(WithExtra(f.extra, std::move(fj)));
     }
     known["featureConfigs"] = {{"features", std::move(features)}};
   }
@@ -200,7 +200,7 @@ std::string EncodeEdge(const EdgeDocument& e) {
         json aj = json::object();
         PutOpt(aj, "resourcePoolId", a.resource_pool_id);
         PutOpt(aj, "datastoreId", a.datastore_id);
-        list.push_back(WithExtra(a.extra, aj));
+        list.push_back(WithExtra(a.extra, std::move(aj)));
       }
       ap["appliances"] = std::move(list);
     }
@@ -213,7 +213,7 @@ std::string EncodeEdge(const EdgeDocument& e) {
     for (const Vnic& v : e.vnics) vnics.push_back(VnicJson(v));
     known["vnics"] = {{"vnics", std::move(vnics)}};
   }
-  return Dump(WithExtra(e.extra, known));
+  return Dump(WithExtra(e.extra, std::move(known)));
 }
 
 // ---- public: list, status, jobs ----

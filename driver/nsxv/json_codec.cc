@@ -49,6 +49,32 @@ Result<int64_t> ToInt64(const json& v) {
   return v.get<int64_t>();
 }
 
+// A string Python's json.dumps (ensure_ascii) writes unchanged between quotes: printable ASCII
+// without '"' and '\\'. Anything else goes through nlohmann's escaper.
+template <typename T>
+void AppendInt(T n, std::string* out) {
+  char buf[24];
+  const std::to_chars_result r = std::to_chars(buf, buf + sizeof(buf), n);
+  out->append(buf, r.ptr);
+}
+
+bool PlainAscii(std::string_view s) {
+  for (char c : s) {
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
+void DumpString(std::string_view s, std::string* out) {
+  if (PlainAscii(s)) {
+    *out += '"';
+    *out += s;
+    *out += '"';
+    return;
+  }
+  *out += json(s).dump(-1, ' ', true, json::error_handler_t::replace);
+}
+
 void PyDumpsTo(const json& v, std::string* out) {
   switch (v.type()) {
     case json::value_t::object: {
@@ -57,7 +83,7 @@ void PyDumpsTo(const json& v, std::string* out) {
       for (const auto& [key, item] : v.items()) {  // std::map: sorted like sort_keys=True
         if (!first) *out += ", ";
         first = false;
-        *out += json(key).dump(-1, ' ', true, json::error_handler_t::replace);
+        DumpString(key, out);
         *out += ": ";
         PyDumpsTo(item, out);
       }
@@ -96,8 +122,17 @@ void PyDumpsTo(const json& v, std::string* out) {
       }
       return;
     }
+    case json::value_t::string:
+      // ensure_ascii like Python: \uXXXX for non-ASCII and DEL.
+      DumpString(v.get_ref<const std::string&>(), out);
+      return;
+    case json::value_t::number_integer:
+      AppendInt(v.get<int64_t>(), out);
+      return;
+    case json::value_t::number_unsigned:
+      AppendInt(v.get<uint64_t>(), out);
+      return;
     default:
-      // Strings (ensure_ascii like Python: \uXXXX for non-ASCII and DEL) and integers.
       *out += v.dump(-1, ' ', true, json::error_handler_t::replace);
       return;
   }
@@ -350,7 +385,8 @@ void DeepMerge(json& base, const json& overlay) {
   }
 }
 
-json WithExtra(const std::string& extra, const json& known) {
+json WithExtra(const std::string& extra, json known) {
+  if (extra.empty() && known.is_object()) return known;
   json base = extra.empty() ? json::object() : json::parse(extra, nullptr, false);
   if (!base.is_object()) base = json::object();
   DeepMerge(base, known);

@@ -113,7 +113,7 @@ class ObjectReader {
 void DeepMerge(nlohmann::json& base, const nlohmann::json& overlay);
 // `known` laid over the object text `extra` (as produced by ObjectReader::Extra(); "" or text
 // that is not a JSON object counts as no extra fields).
-nlohmann::json WithExtra(const std::string& extra, const nlohmann::json& known);
+nlohmann::json WithExtra(const std::string& extra, nlohmann::json known);
 // Removes `keys` from an extra-fields text; returns the new text.
 std::string EraseExtraKeys(const std::string& extra, std::initializer_list<std::string_view> keys);
 

@@ -64,14 +64,14 @@ json ProfileJson(const LbAppProfile& p) {
     PutOpt(pj, "expire", s.expire);
     PutOpt(pj, "cookieMode", s.cookie_mode);
     PutOpt(pj, "cookieName", s.cookie_name);
-    known["persistence"] = WithExtra(s.extra, pj);
+    known["persistence"] = WithExtra(s.extra, std::move(pj));
   }
   if (p.client_ssl) {
     const LbClientSsl& c = *p.client_ssl;
     known["clientSsl"] = WithExtra(
         c.extra, {{"clientAuth", c.client_auth}, {"serviceCertificate", c.service_certificate}});
   }
-  return WithExtra(p.extra, known);
+  return WithExtra(p.extra, std::move(known));
 }
 
 json RuleJson(const LbAppRule& r) {
@@ -86,7 +86,7 @@ json MonitorJson(const LbMonitor& m) {
   PutOpt(known, "timeout", m.timeout);
   PutOpt(known, "type", m.type);
   PutOpt(known, "url", m.url);
-  return WithExtra(m.extra, known);
+  return WithExtra(m.extra, std::move(known));
 }
 
 // Emits the pool, its members and monitors; returns the pool id.
@@ -112,7 +112,7 @@ Result<std::string> EmitPool(const LbPool& pool, Counters* c, json* pools, json*
                {"minConn", m.min_conn},
                {"maxConn", m.max_conn},
                {"memberId", Id("member", &c->member)}};
-    members.push_back(WithExtra(m.extra, mj));
+    members.push_back(WithExtra(m.extra, std::move(mj)));
   }
   known["member"] = std::move(members);
   json monitor_ids = json::array();
@@ -124,7 +124,7 @@ Result<std::string> EmitPool(const LbPool& pool, Counters* c, json* pools, json*
   }
   known["monitorId"] = std::move(monitor_ids);
   std::string id = known["poolId"].get<std::string>();
-  pools->push_back(WithExtra(pool.extra, known));
+  pools->push_back(WithExtra(pool.extra, std::move(known)));
   return id;
 }
 
@@ -315,7 +315,7 @@ Result<std::string> LoadBalancer::Serialize() const {
       known["applicationRuleId"] = std::move(ids);
     }
     NSXV_ASSIGN_OR_RETURN(known["defaultPoolId"], EmitPool(vs.default_pool, &c, &pools, &monitors));
-    servers.push_back(WithExtra(vs.extra, known));
+    servers.push_back(WithExtra(vs.extra, std::move(known)));
   }
   // Objects no virtual server references: after the referenced ones, same counters.
   for (const LbAppProfile& p : unreferenced_profiles) {
@@ -345,7 +345,7 @@ Result<std::string> LoadBalancer::Serialize() const {
                 {"virtualServer", std::move(servers)},
                 {"featureType", "loadbalancer_4.0"}};
   if (!rules.empty()) known["applicationRule"] = std::move(rules);
-  return PyDumps(WithExtra(extra, known));
+  return PyDumps(WithExtra(extra, std::move(known)));
 }
 
 Result<LoadBalancer> LoadBalancer::Parse(std::string_view body) {

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <string>
 #include <utility>
 
@@ -44,7 +45,8 @@ namespace {
 
 class SqliteStatement final : public Statement {
  public:
-  SqliteStatement(SqliteDb* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  SqliteStatement(SqliteDb* db, sqlite3_stmt* stmt, bool writes)
+      : db_(db), stmt_(stmt), writes_(writes) {}
   ~SqliteStatement() override { sqlite3_finalize(stmt_); }
   SqliteStatement(const SqliteStatement&) = delete;
   SqliteStatement& operator=(const SqliteStatement&) = delete;
@@ -60,19 +62,24 @@ class SqliteStatement final : public Statement {
     if (bind_error_ != 0) {
       return SqliteStatus(bind_error_, "binding parameters", sqlite3_sql(stmt_));
     }
+    if (writes_) db_->EnterWrite();
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) {
       changes_ = static_cast<int64_t>(sqlite3_changes64(db_->raw()));
+      db_->LeaveWriteIfDone();
       return false;
     }
-    return db_->Error(rc, "sqlite step");
+    Status s = db_->Error(rc, "sqlite step");
+    db_->LeaveWriteIfDone();
+    return s;
   }
   int64_t Changes() const override { return changes_; }
   void Reset() override {
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
     bind_error_ = 0;
+    if (writes_) db_->LeaveWriteIfDone();
   }
   bool IsNull(int col) const override { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   int64_t Int(int col) const override { return sqlite3_column_int64(stmt_, col); }
@@ -89,6 +96,7 @@ class SqliteStatement final : public Statement {
   }
   SqliteDb* db_;
   sqlite3_stmt* stmt_;
+  const bool writes_;   // changes the database, or opens a write transaction (BEGIN IMMEDIATE)
   int bind_error_ = 0;  // first failed bind (SQLite code), reported by Step()
   int64_t changes_ = 0;
 };
@@ -112,18 +120,33 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path,
   }
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, options.busy_timeout_ms);
-  return std::unique_ptr<SqliteDb>(new SqliteDb(raw, path));
+  return std::unique_ptr<SqliteDb>(new SqliteDb(
+      raw, path, options.read_only ? nullptr : WriteGate::ForFile(path), options.busy_timeout_ms));
 }
 
 SqliteDb::~SqliteDb() {
   ClearCache();
   sqlite3_close(db_);
+  if (gate_held_) gate_->Release();
+}
+
+void SqliteDb::EnterWrite() {
+  if (gate_ == nullptr || gate_held_) return;
+  gate_held_ = gate_->Acquire(std::chrono::milliseconds(gate_timeout_ms_));
+}
+
+void SqliteDb::LeaveWriteIfDone() {
+  if (!gate_held_ || sqlite3_get_autocommit(db_) == 0) return;
+  gate_held_ = false;
+  gate_->Release();
 }
 
 Status SqliteDb::Exec(std::string_view sql) {
   const std::string text(sql);
   char* err = nullptr;
+  EnterWrite();  // Exec runs schema changes and PRAGMAs: taken as a write
   const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
+  LeaveWriteIfDone();
   if (rc == SQLITE_OK) return Status::Ok();
   Status s = SqliteStatus(sqlite3_extended_errcode(db_), "database " + path(),
                           err != nullptr ? err : sqlite3_errstr(rc));
@@ -136,7 +159,12 @@ Result<std::unique_ptr<Statement>> SqliteDb::NewStatement(std::string_view sql) 
   const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                                     SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) return Error(rc, "preparing statement");
-  return std::unique_ptr<Statement>(new SqliteStatement(this, stmt));
+  // BEGIN counts as read-only for sqlite3_stmt_readonly(); BEGIN IMMEDIATE / EXCLUSIVE take
+  // SQLite's write lock at once, so they take the gate too.
+  const bool begins_write =
+      sql.starts_with("BEGIN IMMEDIATE") || sql.starts_with("BEGIN EXCLUSIVE");
+  return std::unique_ptr<Statement>(
+      new SqliteStatement(this, stmt, begins_write || sqlite3_stmt_readonly(stmt) == 0));
 }
 
 Status SqliteDb::Error(int rc, std::string_view what) const {

@@ -15,6 +15,7 @@
 
 #include "driver/common/status.h"
 #include "driver/store/db.h"
+#include "driver/store/write_gate.h"
 
 struct sqlite3;
 
@@ -43,10 +44,19 @@ class SqliteDb final : public Db {
   Status Error(int rc, std::string_view what) const;
   sqlite3* raw() { return db_; }
 
+  // The write gate (write_gate.h): taken before a write, released once the connection is back in
+  // autocommit mode. No-ops for private databases.
+  void EnterWrite();
+  void LeaveWriteIfDone();
+
  private:
-  SqliteDb(sqlite3* db, std::string path) : Db(std::move(path)), db_(db) {}
+  SqliteDb(sqlite3* db, std::string path, std::shared_ptr<WriteGate> gate, int gate_timeout_ms)
+      : Db(std::move(path)), db_(db), gate_(std::move(gate)), gate_timeout_ms_(gate_timeout_ms) {}
   Result<std::unique_ptr<Statement>> NewStatement(std::string_view sql) override;
   sqlite3* db_;
+  const std::shared_ptr<WriteGate> gate_;
+  const int gate_timeout_ms_;
+  bool gate_held_ = false;
 };
 
 }  // namespace nsxv::store
