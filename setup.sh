@@ -95,7 +95,7 @@ fuzz_targets() {
 
 # The scenario library beyond ctest: determinism of the concurrency scenarios (20 repeats, same
 # normalized report), the swarm, the crash sweep (real SIGKILLs, about 100 crash points, 1-2
-# minutes), and the whole library under TSan.
+# minutes), the library with process nodes, and the whole library under TSan.
 scenario_checks() {
   log "concurrency scenarios, 20 repeats each (normalized reports must be identical)"
   build/bin/nsxv-md scenario run scenarios/library --tag concurrency --repeat 20 >build/scenario-repeat.txt ||
@@ -110,6 +110,10 @@ scenario_checks() {
     { grep -v '^PASS' build/crash-sweep.txt | tail -n 40; exit 1; }
   tail -n 1 build/crash-sweep.txt >&2
   build/bin/nsxv-md scenario crash-sweep --soak 1 --kills 50 >&2
+  log "scenario library with every node in a child process (--process-nodes)"
+  build/bin/nsxv-md scenario run scenarios/library --process-nodes >build/scenario-process.txt ||
+    { grep -v '^PASS' build/scenario-process.txt | tail -n 40; exit 1; }
+  tail -n 1 build/scenario-process.txt >&2
   build tsan nsxv-md
   log "scenario library under tsan"
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
@@ -118,17 +122,19 @@ scenario_checks() {
   tail -n 1 build/scenario-tsan.txt >&2
 }
 
-# Scenarios on MariaDB (docs/store-engines.md): the whole library once, then the concurrency
-# scenarios twice more (normalized reports must be identical); each command runs its own
-# private server (a fresh database per run, 3 nodes = 3 hosts sharing database and GET_LOCK).
+# Scenarios on MariaDB (docs/store-engines.md): the whole library once with in-process nodes, then
+# the concurrency scenarios with every node in a child process (--process-nodes: separate
+# processes, each its own lock directory, sharing only the database, the GET_LOCK coordinator and
+# the fake), 3 repeats each (normalized reports must be identical). Each command runs its own
+# private server (a fresh database per run).
 mariadb_scenarios() {
   log "scenario library on MariaDB (--store mariadb)"
   build/bin/nsxv-md scenario run scenarios/library --store mariadb >build/scenario-mariadb.txt ||
     { grep -v '^PASS' build/scenario-mariadb.txt | tail -n 40; exit 1; }
   tail -n 1 build/scenario-mariadb.txt >&2
-  log "concurrency scenarios on MariaDB, 2 repeats each"
-  build/bin/nsxv-md scenario run scenarios/library --tag concurrency --store mariadb --repeat 2 \
-    >build/scenario-mariadb-repeat.txt ||
+  log "concurrency scenarios on MariaDB, nodes as processes, 3 repeats each"
+  build/bin/nsxv-md scenario run scenarios/library --tag concurrency --process-nodes \
+    --store mariadb --repeat 3 >build/scenario-mariadb-repeat.txt ||
     { grep -v '^PASS' build/scenario-mariadb-repeat.txt | tail -n 40; exit 1; }
   tail -n 1 build/scenario-mariadb-repeat.txt >&2
 }
