@@ -13,7 +13,7 @@
 #include "fake_nsxv/model.h"
 #include "scenarios/scenario.h"
 #include "scenarios/scenario_parser_internal.h"
-#include "scenarios/scenario_store.h"
+#include "scenarios/store_choice.h"
 
 namespace nsxv::scenarios {
 namespace {

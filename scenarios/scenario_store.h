@@ -24,21 +24,9 @@
 #include "driver/config/config.h"
 #include "driver/store/context.h"
 #include "scenarios/mariadb_server.h"
+#include "scenarios/store_choice.h"
 
 namespace nsxv::scenarios {
-
-enum class StoreKind { kSqlite, kMariadb, kMysqlUrl };
-
-struct StoreChoice {
-  StoreKind kind = StoreKind::kSqlite;
-  std::string url;  // kMysqlUrl: the server (a secret: it may hold a password)
-  // "sqlite", "mariadb", or the URL without its password.
-  std::string Name() const;
-};
-
-// "sqlite", "mariadb" or a mysql URL; InvalidArgument naming the expected forms otherwise
-// (never echoing a password).
-Result<StoreChoice> ParseStoreChoice(std::string_view text);
 
 class RunStore {
  public:

@@ -6,6 +6,7 @@
 #include "driver/config/config_internal.h"
 #include "driver/config/ini.h"
 #include "driver/store/context.h"
+#include "driver/store/ipv4.h"
 #include "driver/store/mysql_url.h"
 
 namespace nsxv::config {
@@ -171,6 +172,31 @@ Status CheckCombinations(Config& config) {
     }
     auto url = store::ParseMysqlUrl(config.locking_coordinator_url);
     if (!url.ok()) return InvalidArgument(where + url.error().message());
+  }
+  // Metadata set-ups that work but leave VMs exposed or unserved (the metadata proxy is configured
+  // when its management network and proxy IPs are given).
+  if (o.mgt_net_moid && !o.mgt_net_proxy_ips.empty()) {
+    if (!o.metadata_shared_secret || o.metadata_shared_secret->empty()) {
+      config.warnings.push_back(
+          "[nsxv] metadata_shared_secret is not set: router edges add no "
+          "X-Metadata-Provider-Signature, so Nova cannot tell the proxy's requests from spoofed "
+          "ones (set the same secret as Nova's metadata_proxy_shared_secret)");
+    }
+    auto mask = store::ParseIpv4(o.mgt_net_proxy_netmask.value_or(""));
+    auto first = store::ParseIpv4(o.mgt_net_proxy_ips.front());
+    if (mask.ok() && first.ok() &&
+        (!o.mgt_net_default_gateway || o.mgt_net_default_gateway->empty())) {
+      for (const std::string& nova : o.nova_metadata_ips) {
+        auto ip = store::ParseIpv4(nova);
+        if (ip.ok() && (*ip & *mask) != (*first & *mask)) {
+          config.warnings.push_back(
+              origin("nova_metadata_ips") + "[nsxv] nova_metadata_ips " + nova +
+              " is outside the proxy subnet of " + o.mgt_net_proxy_ips.front() + "/" +
+              *o.mgt_net_proxy_netmask +
+              " and mgt_net_default_gateway is not set: the proxy edges have no route to it");
+        }
+      }
+    }
   }
   if (o.insecure) {
     config.warnings.push_back(origin("insecure") +

@@ -331,6 +331,29 @@ TEST(ConfigTest, CertificateAndKeyGoTogether) {
       << error;
 }
 
+// Metadata set-ups that load but leave VMs exposed (no signature) or unserved (no route to Nova).
+TEST(ConfigTest, MetadataWithoutSecretOrRouteToNovaWarns) {
+  TempDir dir;
+  const std::string md =
+      "[nsxv]\nmgt_net_moid = dvportgroup-1\nmgt_net_proxy_ips = 10.10.0.5,10.10.0.6\n"
+      "mgt_net_proxy_netmask = 255.255.255.0\n";
+  auto c = LoadText(dir, md + "nova_metadata_ips = 10.10.0.20\n");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_TRUE(HasWarning(*c, "metadata_shared_secret is not set"));
+  EXPECT_FALSE(HasWarning(*c, "no route to it"));
+
+  c = LoadText(dir, md + "nova_metadata_ips = 192.168.7.20\nmetadata_shared_secret = s3cret\n");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_FALSE(HasWarning(*c, "metadata_shared_secret is not set"));
+  EXPECT_TRUE(HasWarning(*c, "nova_metadata_ips 192.168.7.20 is outside the proxy subnet"));
+  for (const std::string& w : c->warnings) EXPECT_EQ(w.find("s3cret"), std::string::npos) << w;
+
+  c = LoadText(dir, md + "nova_metadata_ips = 192.168.7.20\nmetadata_shared_secret = s3cret\n"
+                         "mgt_net_default_gateway = 10.10.0.1\n");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_TRUE(c->warnings.empty()) << c->warnings.front();
+}
+
 TEST(ConfigTest, UnknownOptionsWarnWithTheClosestName) {
   TempDir dir;
   auto c = LoadText(dir,
