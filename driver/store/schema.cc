@@ -140,7 +140,47 @@ CREATE TABLE nsxv_edge_vnic_bindings (
 CREATE INDEX nsxv_edge_vnic_bindings_network ON nsxv_edge_vnic_bindings(network_id);
 )sql";
 
-constexpr std::array<const char*, kSchemaVersion> kMigrations = {kMigration1};
+// Version 2, SQLite only: nsxv_edge_vnic_bindings stored WITHOUT ROWID, so a slot row is one
+// B-tree entry clustered on its primary key (as InnoDB stores every table on MariaDB), and its
+// network index only holds bound slots (network_id NOT NULL; every query by network_id names a
+// value, so SQLite's planner still uses it). Same columns, keys and rows: an edge's 180 free slots
+// cost one B-tree insert each instead of three. On MariaDB there is nothing to change.
+constexpr const char* kMigration2Sqlite = R"sql(
+CREATE TABLE nsxv_edge_vnic_bindings_v2 (
+  edge_id TEXT NOT NULL,
+  vnic_index INTEGER NOT NULL,
+  tunnel_index INTEGER NOT NULL,
+  network_id TEXT,
+  created_at TEXT NOT NULL DEFAULT {now},
+  updated_at TEXT,
+  PRIMARY KEY (edge_id, vnic_index, tunnel_index)
+) WITHOUT ROWID;
+INSERT INTO nsxv_edge_vnic_bindings_v2
+  SELECT edge_id, vnic_index, tunnel_index, network_id, created_at, updated_at
+  FROM nsxv_edge_vnic_bindings;
+DROP TABLE nsxv_edge_vnic_bindings;
+ALTER TABLE nsxv_edge_vnic_bindings_v2 RENAME TO nsxv_edge_vnic_bindings;
+CREATE INDEX nsxv_edge_vnic_bindings_network ON nsxv_edge_vnic_bindings(network_id)
+  WHERE network_id IS NOT NULL;
+)sql";
+
+// A migration's DDL per engine; nullptr: nothing to do on that engine.
+struct Migration {
+  const char* sqlite;
+  const char* mariadb;
+};
+
+constexpr std::array<Migration, kSchemaVersion> kMigrations = {
+    Migration{kMigration1, kMigration1},
+    Migration{kMigration2Sqlite, nullptr},
+};
+
+// The DDL of migration `index` (0-based) on `engine`; empty when it changes nothing there.
+std::string MigrationSql(Engine engine, int index) {
+  const Migration& m = kMigrations[static_cast<size_t>(index)];
+  const char* ddl = engine == Engine::kSqlite ? m.sqlite : m.mariadb;
+  return ddl == nullptr ? std::string() : SchemaSql(engine, ddl);
+}
 
 }  // namespace
 
@@ -181,8 +221,8 @@ Status MigrateMariadb(Db& db) {
     if (current > kSchemaVersion) return TooNew(db, current);
     if (current == kSchemaVersion) return Status::Ok();
     for (; current < kSchemaVersion; ++current) {
-      NSXV_RETURN_IF_ERROR(
-          db.Exec(SchemaSql(Engine::kMariadb, kMigrations[static_cast<size_t>(current)])));
+      const std::string ddl = MigrationSql(Engine::kMariadb, current);
+      if (!ddl.empty()) NSXV_RETURN_IF_ERROR(db.Exec(ddl));
     }
     return db.Exec(std::string("DELETE FROM ") + kMariadbVersionTable + "; INSERT INTO " +
                    kMariadbVersionTable + " VALUES (" + std::to_string(kSchemaVersion) + ")");
@@ -227,8 +267,8 @@ Status Migrate(Db& db) {
   NSXV_ASSIGN_OR_RETURN(int current, SchemaVersion(db));
   if (current > kSchemaVersion) return TooNew(db, current);
   for (; current < kSchemaVersion; ++current) {
-    NSXV_RETURN_IF_ERROR(
-        db.Exec(SchemaSql(Engine::kSqlite, kMigrations[static_cast<size_t>(current)])));
+    const std::string ddl = MigrationSql(Engine::kSqlite, current);
+    if (!ddl.empty()) NSXV_RETURN_IF_ERROR(db.Exec(ddl));
   }
   NSXV_RETURN_IF_ERROR(db.Exec("PRAGMA user_version = " + std::to_string(kSchemaVersion)));
   return txn.Commit();

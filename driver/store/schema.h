@@ -18,7 +18,7 @@
 
 namespace nsxv::store {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // Reads the schema version; InvalidArgument naming the file if it is not an SQLite database.
 Result<int> SchemaVersion(Db& db);

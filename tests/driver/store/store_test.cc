@@ -10,6 +10,7 @@
 #include "driver/store/neutron_db.h"
 #include "driver/store/nsxv_db.h"
 #include "driver/store/schema.h"
+#include "driver/store/sqlite.h"
 #include "tests/driver/store/temp_dir.h"
 #include "tests/test_util/mariadb_server.h"
 
@@ -95,6 +96,71 @@ TEST(ContextTest, ReopenKeepsData) {
   ASSERT_TRUE(edge.ok());
   ASSERT_TRUE(edge->has_value());
   EXPECT_EQ((*edge)->router_id, "r1");
+}
+
+// A database written at schema version 1 (the vnic-slot table as a rowid table with a full index
+// on network_id) opens at the current version with the same slot rows, the table clustered on its
+// key and the index holding bound slots only, which lookups by network still use.
+TEST(ContextTest, Version1VnicSlotsMigrateUnchanged) {
+  TempDir dir;
+  const std::string path = dir.File("v1.db");
+  {
+    auto raw = SqliteDb::Open(path, DbOptions{});
+    ASSERT_TRUE(raw.ok()) << raw.status().ToString();
+    ASSERT_TRUE((*raw)
+                    ->Exec("CREATE TABLE nsxv_edge_vnic_bindings (edge_id TEXT NOT NULL, "
+                           "vnic_index INTEGER NOT NULL, tunnel_index INTEGER NOT NULL, "
+                           "network_id TEXT, created_at TEXT NOT NULL, updated_at TEXT, "
+                           "PRIMARY KEY (edge_id, vnic_index, tunnel_index));"
+                           "CREATE INDEX nsxv_edge_vnic_bindings_network ON "
+                           "nsxv_edge_vnic_bindings(network_id);"
+                           "INSERT INTO nsxv_edge_vnic_bindings VALUES "
+                           "('edge-1', 1, 1, 'net-a', '2026-01-01T00:00:00.000Z', NULL), "
+                           "('edge-1', 1, 2, NULL, '2026-01-01T00:00:00.000Z', NULL), "
+                           "('edge-2', 1, 1, NULL, '2026-01-01T00:00:00.000Z', "
+                           "'2026-01-02T00:00:00.000Z');"
+                           "PRAGMA user_version = 1;")
+                    .ok());
+  }
+  ContextOptions options;
+  options.path = path;
+  auto ctx = Context::Open(options);
+  ASSERT_TRUE(ctx.ok()) << ctx.status().ToString();
+  Db* db = *(*ctx)->db();
+  EXPECT_EQ(*SchemaVersion(*db), kSchemaVersion);
+  auto rows = db->Prepare(
+      "SELECT edge_id || ':' || vnic_index || ':' || tunnel_index || ':' || "
+      "IFNULL(network_id, '-') || ':' || created_at || ':' || IFNULL(updated_at, '-') "
+      "FROM nsxv_edge_vnic_bindings ORDER BY edge_id, vnic_index, tunnel_index");
+  ASSERT_TRUE(rows.ok());
+  std::vector<std::string> seen;
+  while (*rows->Step()) seen.push_back(rows->Text(0));
+  EXPECT_EQ(seen, (std::vector<std::string>{
+                      "edge-1:1:1:net-a:2026-01-01T00:00:00.000Z:-",
+                      "edge-1:1:2:-:2026-01-01T00:00:00.000Z:-",
+                      "edge-2:1:1:-:2026-01-01T00:00:00.000Z:2026-01-02T00:00:00.000Z"}));
+  auto ddl = db->Prepare(
+      "SELECT name, sql FROM sqlite_master WHERE tbl_name = "
+      "'nsxv_edge_vnic_bindings' AND sql IS NOT NULL ORDER BY name");
+  ASSERT_TRUE(ddl.ok());
+  ASSERT_TRUE(*ddl->Step());
+  EXPECT_EQ(ddl->Text(0), "nsxv_edge_vnic_bindings");
+  EXPECT_NE(ddl->Text(1).find("WITHOUT ROWID"), std::string::npos) << ddl->Text(1);
+  ASSERT_TRUE(*ddl->Step());
+  EXPECT_EQ(ddl->Text(0), "nsxv_edge_vnic_bindings_network");
+  EXPECT_NE(ddl->Text(1).find("WHERE network_id IS NOT NULL"), std::string::npos);
+  EXPECT_FALSE(*ddl->Step());
+  auto plan = db->Prepare(
+      "EXPLAIN QUERY PLAN SELECT edge_id FROM nsxv_edge_vnic_bindings "
+      "WHERE network_id = 'net-a'");
+  ASSERT_TRUE(plan.ok());
+  ASSERT_TRUE(*plan->Step());
+  EXPECT_NE(plan->Text(3).find("nsxv_edge_vnic_bindings_network"), std::string::npos)
+      << plan->Text(3);
+  auto bound = GetEdgeVnicBindingsByIntLswitch(**ctx, "net-a");
+  ASSERT_TRUE(bound.ok());
+  ASSERT_EQ(bound->size(), 1U);
+  EXPECT_EQ((*bound)[0].edge_id, "edge-1");
 }
 
 TEST(ContextTest, NotSqliteFileIsRejectedAndUnchanged) {
