@@ -49,14 +49,30 @@ build() {  # build PRESET [TARGET...]
   cmake --build --preset "$preset" -j "$JOBS" ${1:+--target "$@"}
 }
 
+list_tests() {  # list_tests BINARY: the tests CONCURRENCY_FILTER selects, one Suite.Test a line
+  "$1" --gtest_list_tests --gtest_filter="$CONCURRENCY_FILTER" |
+    awk '/^[^ ]/ && !/^Running/ { suite = $1 } /^  / { print suite $1 }' | sort
+}
+
+# The sanitizer builds compile only the test files named in NSXV_CONCURRENCY_TEST_SOURCES
+# (tests/CMakeLists.txt); first, that binary must list exactly the tests the filter selects in the
+# release build's nsxv_tests.
 run_sanitized() {  # run_sanitized PRESET
-  local preset=$1
-  build "$preset" nsxv_tests
+  local preset=$1 want have
+  build "$preset" nsxv_concurrency_tests
+  want=$(list_tests build/bin/nsxv_tests)
+  have=$(list_tests "build/$preset/bin/nsxv_concurrency_tests")
+  if [ "$want" != "$have" ]; then
+    echo "setup.sh: nsxv_concurrency_tests lacks concurrency tests of nsxv_tests; name their files" \
+      "in NSXV_CONCURRENCY_TEST_SOURCES (tests/CMakeLists.txt):" >&2
+    diff <(echo "$want") <(echo "$have") >&2 || true
+    exit 1
+  fi
   log "concurrency tests under $preset"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-    "build/$preset/bin/nsxv_tests" --gtest_filter="$CONCURRENCY_FILTER" --gtest_brief=1
+    "build/$preset/bin/nsxv_concurrency_tests" --gtest_filter="$CONCURRENCY_FILTER" --gtest_brief=1
 }
 
 # libFuzzer (docs/fuzzing.md): every target of tests/fuzz under ASan+UBSan for FUZZ_SECONDS each,
