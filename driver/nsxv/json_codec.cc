@@ -80,7 +80,8 @@ void PyDumpsTo(const json& v, std::string* out) {
     case json::value_t::object: {
       *out += '{';
       bool first = true;
-      for (const auto& [key, item] : v.items()) {  // std::map: sorted like sort_keys=True
+      // std::map: sorted like sort_keys=True.
+      for (const auto& [key, item] : v.get_ref<const json::object_t&>()) {
         if (!first) *out += ", ";
         first = false;
         DumpString(key, out);
@@ -403,6 +404,7 @@ std::string EraseExtraKeys(const std::string& extra, std::initializer_list<std::
 
 std::string PyDumps(const json& value) {
   std::string out;
+  out.reserve(1024);
   PyDumpsTo(value, &out);
   return out;
 }

@@ -168,7 +168,10 @@ Status InitEdgeVnicBinding(Context& ctx, const std::string& edge_id, int max_tun
     if (!row) return Internal("reading the database clock returned no row");
     stamp = now.Text(0);
   }
-  NSXV_ASSIGN_OR_RETURN(Stmt stmt, db->Prepare(InsertSlotsSql(t)));
+  // The text is the statement cache's key: built once per thread for the T in use.
+  thread_local std::pair<int, std::string> slots_sql;
+  if (slots_sql.first != t) slots_sql = {t, InsertSlotsSql(t)};
+  NSXV_ASSIGN_OR_RETURN(Stmt stmt, db->Prepare(slots_sql.second));
   stmt.BindAll(edge_id, stamp);
   return stmt.Run().status();
 }
