@@ -356,8 +356,13 @@ Routed Router::Handle(const HttpRequest& request, const RequestOptions& options)
     }
     case Op::kGetJob:
       return reply(model_.GetJob(p[0], &out), 200);
-    case Op::kGetEdge:
-      return reply(model_.GetEdge(p[0], &out), 200);
+    case Op::kGetEdge: {
+      Routed routed;
+      const Status status = model_.GetEdgeText(p[0], &routed.response.body);
+      if (!status.ok()) return Error(request, status);
+      routed.response.headers.Set("Content-Type", "application/json");
+      return routed;
+    }
     case Op::kUpdateEdge:
       return with_body(
           [&](const json& body) { return reply(model_.UpdateEdge(p[0], body, &call), 204); });
