@@ -1,5 +1,6 @@
 #include "fake_nsxv/router.h"
 
+#include <array>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -92,18 +93,31 @@ constexpr Route kRoutes[] = {
     {"PUT", "/api/4.0/edgePublish/tuningConfiguration", Op::kPutTuning},
 };
 
-std::vector<std::string_view> Split(std::string_view path) {
-  std::vector<std::string_view> out;
-  if (path.empty() || path[0] != '/') return out;
-  path.remove_prefix(1);
-  while (true) {
-    const size_t slash = path.find('/');
-    out.push_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
+// The '/'-separated segments of a path, without allocating: "/a/b/" -> "a", "b", "". size()
+// counts every segment; only the first kStored are kept, which is more than any route has
+// (operator[] beyond them gives an empty view). A path not starting with '/' has none.
+class Segments {
+ public:
+  static constexpr size_t kStored = 8;
+
+  explicit Segments(std::string_view path) {
+    if (path.empty() || path[0] != '/') return;
+    path.remove_prefix(1);
+    while (true) {
+      const size_t slash = path.find('/');
+      if (size_ < kStored) stored_[size_] = path.substr(0, slash);
+      ++size_;
+      if (slash == std::string_view::npos) break;
+      path.remove_prefix(slash + 1);
+    }
   }
-  return out;
-}
+  size_t size() const { return size_; }
+  std::string_view operator[](size_t i) const { return i < kStored ? stored_[i] : ""; }
+
+ private:
+  std::array<std::string_view, kStored> stored_{};
+  size_t size_ = 0;
+};
 
 // Matches `path` against route's pattern; fills `params` with the {name} segments in order.
 bool Match(const Route& route, std::string_view path, std::vector<std::string>* params) {
@@ -111,19 +125,22 @@ bool Match(const Route& route, std::string_view path, std::vector<std::string>* 
     if (path.size() < 2 || path.back() != '/') return false;
     path.remove_suffix(1);
   }
-  const std::vector<std::string_view> want = Split(route.pattern);
-  const std::vector<std::string_view> got = Split(path);
+  const Segments want(route.pattern);
+  const Segments got(path);
   if (want.size() != got.size()) return false;
-  std::vector<std::string> captured;
   for (size_t i = 0; i < want.size(); ++i) {
     if (!want[i].empty() && want[i].front() == '{') {
       if (got[i].empty()) return false;
-      captured.emplace_back(got[i]);
     } else if (want[i] != got[i]) {
       return false;
     }
   }
-  if (params != nullptr) *params = std::move(captured);
+  if (params != nullptr) {
+    params->clear();
+    for (size_t i = 0; i < want.size(); ++i) {
+      if (!want[i].empty() && want[i].front() == '{') params->emplace_back(got[i]);
+    }
+  }
   return true;
 }
 
@@ -280,7 +297,7 @@ std::vector<std::string> Router::ServedRoutes() {
 }
 
 std::optional<std::string> Router::EdgeIdOf(std::string_view path) {
-  const std::vector<std::string_view> s = Split(path);
+  const Segments s(path);
   auto edge = [](std::string_view id) -> std::optional<std::string> {
     if (id.substr(0, 5) != "edge-") return std::nullopt;
     return std::string(id);
