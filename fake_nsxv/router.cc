@@ -100,7 +100,8 @@ class Segments {
  public:
   static constexpr size_t kStored = 8;
 
-  explicit Segments(std::string_view path) {
+  constexpr Segments() = default;
+  constexpr explicit Segments(std::string_view path) {
     if (path.empty() || path[0] != '/') return;
     path.remove_prefix(1);
     while (true) {
@@ -111,22 +112,41 @@ class Segments {
       path.remove_prefix(slash + 1);
     }
   }
-  size_t size() const { return size_; }
-  std::string_view operator[](size_t i) const { return i < kStored ? stored_[i] : ""; }
+  constexpr size_t size() const { return size_; }
+  constexpr std::string_view operator[](size_t i) const { return i < kStored ? stored_[i] : ""; }
 
  private:
   std::array<std::string_view, kStored> stored_{};
   size_t size_ = 0;
 };
 
-// Matches `path` against route's pattern; fills `params` with the {name} segments in order.
-bool Match(const Route& route, std::string_view path, std::vector<std::string>* params) {
-  if (route.trailing_slash) {
-    if (path.size() < 2 || path.back() != '/') return false;
-    path.remove_suffix(1);
+// The segments of each route's pattern, by index in kRoutes.
+constexpr auto kPatterns = [] {
+  std::array<Segments, std::size(kRoutes)> out;
+  for (size_t i = 0; i < out.size(); ++i) out[i] = Segments(kRoutes[i].pattern);
+  return out;
+}();
+
+// A request path split once for matching every route: its segments and, when it ends in '/'
+// (and is more than "/"), those of the path without that '/' (for trailing_slash routes).
+struct PathSegments {
+  explicit PathSegments(std::string_view path) : all(path) {
+    if (path.size() >= 2 && path.back() == '/') {
+      trailing_slash = true;
+      without_slash = Segments(path.substr(0, path.size() - 1));
+    }
   }
-  const Segments want(route.pattern);
-  const Segments got(path);
+  Segments all;
+  bool trailing_slash = false;
+  Segments without_slash;
+};
+
+// Matches a path against `route` (an element of kRoutes); fills `params` with the {name}
+// segments in order.
+bool Match(const Route& route, const PathSegments& path, std::vector<std::string>* params) {
+  if (route.trailing_slash && !path.trailing_slash) return false;
+  const Segments& want = kPatterns[static_cast<size_t>(&route - kRoutes)];
+  const Segments& got = route.trailing_slash ? path.without_slash : path.all;
   if (want.size() != got.size()) return false;
   for (size_t i = 0; i < want.size(); ++i) {
     if (!want[i].empty() && want[i].front() == '{') {
@@ -265,7 +285,7 @@ Result<int> IntParam(const HttpRequest& request, std::string_view name, int fall
 
 const Route* FindRoute(const HttpRequest& request, std::vector<std::string>* params,
                        std::string* allow) {
-  const std::string_view path = request.Path();
+  const PathSegments path(request.Path());
   for (const Route& route : kRoutes) {
     if (route.method == request.method && Match(route, path, params)) return &route;
   }
