@@ -2,7 +2,6 @@
 // FakeManager::Process() and acting out the Exchange (delay, reset, hold open, truncated body,
 // lost response). See server.h for the contract; ServerCore is in server_core.h.
 #include <exception>
-#include <functional>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -13,12 +12,15 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/buffer_traits.hpp>
+#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -58,7 +60,8 @@ bool IsFramingHeader(std::string_view name) {
          EqualsIgnoreCase(name, "Connection");
 }
 
-BeastResponse ToBeastResponse(const HttpResponse& response, unsigned version, bool keep_alive) {
+// Takes the body out of `response`.
+BeastResponse ToBeastResponse(HttpResponse& response, unsigned version, bool keep_alive) {
   BeastResponse out;
   out.version(version);
   out.result(static_cast<unsigned>(response.status));
@@ -67,10 +70,28 @@ BeastResponse ToBeastResponse(const HttpResponse& response, unsigned version, bo
     if (!IsFramingHeader(field.name)) out.insert(field.name, field.value);
   }
   if (out.find(http::field::server) == out.end()) out.set(http::field::server, "fake-nsxv");
-  out.body() = response.body;
+  out.body() = std::move(response.body);
   out.keep_alive(keep_alive);
   out.prepare_payload();
   return out;
+}
+
+// The bytes of `response` on the wire, from Beast's serializer, into `out` (replaced). One
+// contiguous buffer is cheaper to send than Beast's composed write over the message's buffer
+// sequence, and lets a truncated delivery cut it.
+void Serialize(BeastResponse& response, std::string* out) {
+  out->clear();
+  http::response_serializer<http::string_body> serializer(response);
+  beast::error_code ec;
+  while (!ec && !serializer.is_done()) {
+    serializer.next(ec, [&](beast::error_code& next_ec, const auto& buffers) {
+      next_ec = {};
+      for (const net::const_buffer b : beast::buffers_range_ref(buffers)) {
+        out->append(static_cast<const char*>(b.data()), b.size());
+      }
+      serializer.consume(beast::buffer_bytes(buffers));
+    });
+  }
 }
 
 HttpResponse ProtocolErrorResponse(int status, std::string details) {
@@ -223,13 +244,14 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   // Runs `then` after `delay`: on an asio timer with the real clock (no io thread blocks), or
   // through Clock::SleepFor otherwise (a simulated clock just moves forward).
-  void AfterDelay(Duration delay, std::function<void()> then) {
+  template <typename Then>
+  void AfterDelay(Duration delay, Then then) {
     if (delay.count() <= 0) {
       then();
     } else if (server_.real_clock) {
       timer_.expires_after(delay);
       timer_.async_wait(
-          [self = this->shared_from_this(), then = std::move(then)](beast::error_code ec) {
+          [self = this->shared_from_this(), then = std::move(then)](beast::error_code ec) mutable {
             if (ec || self->closed_) return;
             then();
           });
@@ -242,7 +264,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void Deliver(Exchange exchange) {
     switch (exchange.delivery) {
       case Delivery::kNormal:
-        WriteResponse(exchange.response, /*close=*/!keep_alive_);
+        WriteResponse(std::move(exchange.response), /*close=*/!keep_alive_);
         return;
       case Delivery::kReset:
         CloseNow(/*reset=*/true);
@@ -251,7 +273,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         HoldOpen();
         return;
       case Delivery::kTruncated:
-        WriteTruncated(exchange.response);
+        WriteTruncated(std::move(exchange.response));
         return;
       case Delivery::kResponseLost:
         CloseNow(false);
@@ -260,18 +282,18 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     CloseNow(false);
   }
 
-  void WriteResponse(const HttpResponse& response, bool close) {
-    response_.emplace(ToBeastResponse(response, version_, !close));
-    const bool keep = response_->keep_alive();
+  void WriteResponse(HttpResponse response, bool close) {
+    BeastResponse message = ToBeastResponse(response, version_, !close);
+    const bool keep = message.keep_alive();
+    Serialize(message, &raw_);
     Tcp().expires_after(server_.options.idle_timeout);
-    http::async_write(stream_, *response_,
-                      [self = this->shared_from_this(), keep](beast::error_code ec, std::size_t) {
-                        self->OnWrite(ec, keep);
-                      });
+    net::async_write(stream_, net::buffer(raw_),
+                     [self = this->shared_from_this(), keep](beast::error_code ec, std::size_t) {
+                       self->OnWrite(ec, keep);
+                     });
   }
 
   void OnWrite(beast::error_code ec, bool keep) {
-    response_.reset();
     if (closed_) return;
     if (ec) {
       CloseNow(false);
@@ -284,15 +306,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   // The head announces the whole body, half of it is sent, then the connection closes without a
   // TLS close_notify. An empty body cannot be cut, so half of the head is sent instead.
-  void WriteTruncated(const HttpResponse& response) {
-    const BeastResponse full = ToBeastResponse(response, version_, true);
-    std::ostringstream wire;
-    wire << full;
-    const std::string serialized = wire.str();
+  void WriteTruncated(HttpResponse response) {
+    BeastResponse full = ToBeastResponse(response, version_, true);
+    Serialize(full, &raw_);
     const size_t body_size = full.body().size();
-    const size_t head_size = serialized.size() - body_size;
-    raw_ = body_size > 0 ? serialized.substr(0, head_size + body_size / 2)
-                         : serialized.substr(0, head_size / 2);
+    const size_t head_size = raw_.size() - body_size;
+    raw_.resize(body_size > 0 ? head_size + body_size / 2 : head_size / 2);
     Tcp().expires_after(server_.options.idle_timeout);
     net::async_write(stream_, net::buffer(raw_),
                      [self = this->shared_from_this()](beast::error_code, std::size_t) {
@@ -363,8 +382,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   net::steady_timer timer_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::optional<BeastResponse> response_;
-  std::string raw_;
+  std::string raw_;  // bytes being written: a response, its truncated part, or 100 Continue
   std::array<char, 4096> drain_{};
   unsigned version_ = 11;
   bool keep_alive_ = true;
