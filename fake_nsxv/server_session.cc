@@ -12,15 +12,14 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
-#include <boost/beast/core/buffer_traits.hpp>
 #include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -76,22 +75,19 @@ BeastResponse ToBeastResponse(HttpResponse& response, unsigned version, bool kee
   return out;
 }
 
-// The bytes of `response` on the wire, from Beast's serializer, into `out` (replaced). One
+// The bytes of `response` on the wire into `out` (replaced): the head as Beast's fields writer
+// renders it, then the body. Responses are always framed by Content-Length (prepare_payload;
+// Transfer-Encoding is never copied from the manager's answer), so the body goes as it is. One
 // contiguous buffer is cheaper to send than Beast's composed write over the message's buffer
 // sequence, and lets a truncated delivery cut it.
-void Serialize(BeastResponse& response, std::string* out) {
+void Serialize(const BeastResponse& response, std::string* out) {
+  const http::fields::writer head(response.base(), response.version(), response.result_int());
+  const auto buffers = head.get();  // a view; it must outlive the loop below
   out->clear();
-  http::response_serializer<http::string_body> serializer(response);
-  beast::error_code ec;
-  while (!ec && !serializer.is_done()) {
-    serializer.next(ec, [&](beast::error_code& next_ec, const auto& buffers) {
-      next_ec = {};
-      for (const net::const_buffer b : beast::buffers_range_ref(buffers)) {
-        out->append(static_cast<const char*>(b.data()), b.size());
-      }
-      serializer.consume(beast::buffer_bytes(buffers));
-    });
+  for (const net::const_buffer b : beast::buffers_range_ref(buffers)) {
+    out->append(static_cast<const char*>(b.data()), b.size());
   }
+  out->append(response.body());
 }
 
 HttpResponse ProtocolErrorResponse(int status, std::string details) {
