@@ -6,16 +6,17 @@
 #include <type_traits>
 #include <utility>
 
+#include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -109,7 +110,10 @@ HttpResponse InternalErrorResponse(std::string_view what) {
 template <bool kTls>
 class Session final : public SessionBase, public std::enable_shared_from_this<Session<kTls>> {
  public:
-  using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
+  using TcpStream = beast::basic_stream<tcp, Strand>;
+  using Stream = std::conditional_t<kTls, beast::ssl_stream<TcpStream>, TcpStream>;
+  using Timer = net::basic_waitable_timer<std::chrono::steady_clock,
+                                          net::wait_traits<std::chrono::steady_clock>, Strand>;
 
   template <typename... StreamArgs>
   Session(ServerCore& server, uint64_t id, StreamArgs&&... stream_args)
@@ -130,7 +134,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
  private:
-  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+  TcpStream& Tcp() { return beast::get_lowest_layer(stream_); }
 
   void OnRun() {
     if constexpr (kTls) {
@@ -375,7 +379,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   ServerCore& server_;
   const uint64_t id_;
   Stream stream_;
-  net::steady_timer timer_;
+  Timer timer_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string raw_;  // bytes being written: a response, its truncated part, or 100 Continue
@@ -387,7 +391,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
 }  // namespace
 
-std::shared_ptr<SessionBase> MakeSession(ServerCore& core, uint64_t id, tcp::socket socket) {
+std::shared_ptr<SessionBase> MakeSession(ServerCore& core, uint64_t id, StrandSocket socket) {
   if (core.ssl_ctx)
     return std::make_shared<Session<true>>(core, id, std::move(socket), *core.ssl_ctx);
   return std::make_shared<Session<false>>(core, id, std::move(socket));
