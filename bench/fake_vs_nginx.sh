@@ -196,4 +196,7 @@ if [ -n "$compare_bin" ]; then
   printf '%-34s %12.0f %8s\n' "compare --threads 1 ($(threads "$pid_compare") thr.)" \
     "${med[compare]}" "$(ratio "${med[compare]}" "${med[nginx]}")"
 fi
+per_round=$(paste -d' ' <(echo "${all[fake1]}" | tr ' ' '\n' | grep .) \
+  <(echo "${all[nginx]}" | tr ' ' '\n' | grep .) | awk '{printf " %.2f", $1 / $2}')
+echo "fake --threads 1 / nginx per round:$per_round"
 echo "median of $rounds round(s); load average $load_start -> $(cut -d' ' -f1-3 /proc/loadavg)"
