@@ -7,6 +7,10 @@
 # against fake --threads 1; the 2-thread fake is reported beside it.
 #
 #   bench/fake_vs_nginx.sh [--seconds S] [--rounds R] [--fake BIN] [--compare BIN]
+#                          [--nginx-file-cache]
+#
+# nginx serves the file with its defaults (it opens and reads the file for every request);
+# --nginx-file-cache adds open_file_cache and sendfile, the faster setup.
 #
 # Prints each round, then the median requests/s of each side, the ratios fake/nginx, the fake's
 # thread count (/proc) and the load average at start and end. Every process it starts is
@@ -20,12 +24,14 @@ seconds=5
 rounds=3
 fake_bin=build/bin/fake-nsxv
 compare_bin=
+nginx_extra=
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --fake) fake_bin=$2; shift 2 ;;
     --compare) compare_bin=$2; shift 2 ;;
+    --nginx-file-cache) nginx_extra="open_file_cache max=16; sendfile on;"; shift ;;
     *) echo "fake_vs_nginx.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -101,6 +107,7 @@ http {
   default_type application/json;
   keepalive_timeout 60s;
   keepalive_requests 100000000;
+  $nginx_extra
   client_body_temp_path $tmp/ngx-client;
   proxy_temp_path $tmp/ngx-proxy;
   fastcgi_temp_path $tmp/ngx-fastcgi;
@@ -186,14 +193,15 @@ threads() { ls "/proc/$1/task" | wc -l; }
 declare -A med
 for side in "${sides[@]}"; do med[$side]=$(echo "${all[$side]}" | median); done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
-printf '%-34s %12s %8s\n' side "requests/s" "x nginx"
-printf '%-34s %12.0f %8s\n' "nginx (worker_processes 1)" "${med[nginx]}" 1.00
-printf '%-34s %12.0f %8s\n' "fake --threads 1 ($(threads "$pid_fake1") threads)" "${med[fake1]}" \
+printf '%-40s %12s %8s\n' side "requests/s" "x nginx"
+printf '%-40s %12.0f %8s\n' "nginx (worker_processes 1${nginx_extra:+, file cache})" \
+  "${med[nginx]}" 1.00
+printf '%-40s %12.0f %8s\n' "fake --threads 1 ($(threads "$pid_fake1") threads)" "${med[fake1]}" \
   "$(ratio "${med[fake1]}" "${med[nginx]}")"
-printf '%-34s %12.0f %8s\n' "fake --threads 2 ($(threads "$pid_fake2") threads)" "${med[fake2]}" \
+printf '%-40s %12.0f %8s\n' "fake --threads 2 ($(threads "$pid_fake2") threads)" "${med[fake2]}" \
   "$(ratio "${med[fake2]}" "${med[nginx]}")"
 if [ -n "$compare_bin" ]; then
-  printf '%-34s %12.0f %8s\n' "compare --threads 1 ($(threads "$pid_compare") thr.)" \
+  printf '%-40s %12.0f %8s\n' "compare --threads 1 ($(threads "$pid_compare") thr.)" \
     "${med[compare]}" "$(ratio "${med[compare]}" "${med[nginx]}")"
 fi
 per_round=$(paste -d' ' <(echo "${all[fake1]}" | tr ' ' '\n' | grep .) \
