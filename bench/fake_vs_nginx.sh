@@ -12,8 +12,9 @@
 # nginx serves the file with its defaults (it opens and reads the file for every request);
 # --nginx-file-cache adds open_file_cache and sendfile, the faster setup.
 #
-# Prints each round, then the median requests/s of each side, the ratios fake/nginx, the fake's
-# thread count (/proc) and the load average at start and end. Every process it starts is
+# Prints each round, then per side the median requests/s, the ratio to nginx and the server's CPU
+# time per request (user and system, from /proc/PID/stat around each wrk run: the fake's whole
+# process, nginx's worker), the fake's thread count and the load average at start and end. Every process it starts is
 # stopped on exit; everything it writes is in a temp dir that is removed. Needs nginx, wrk, curl
 # and perl (Debian). Performance is never asserted here: the script fails only when a server
 # does not start or answers something other than 200 with the same body size.
@@ -90,6 +91,16 @@ free_port() {
     'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0)->sockport'
 }
 
+# worker_of PID: the child process of PID (nginx's one worker).
+worker_of() {
+  local f p ppid
+  for f in /proc/[0-9]*/stat; do
+    read -r p _ _ ppid _ <"$f" 2>/dev/null || continue
+    [ "$ppid" = "$1" ] && echo "$p" && return 0
+  done
+  return 0
+}
+
 start_nginx() {
   local user="" port i attempt
   [ "$(id -u)" -eq 0 ] && user="user nobody nogroup;"
@@ -125,6 +136,8 @@ EOF
       if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
         pids+=("$pid")
         url_nginx="http://127.0.0.1:$port"
+        pid_nginx=$(worker_of "$pid")
+        [ -n "$pid_nginx" ] || die "no nginx worker process under $pid"
         return 0
       fi
       kill -0 "$pid" 2>/dev/null || break
@@ -143,11 +156,20 @@ check() {
   [ "$got" = "200 $size" ] || die "$1$path answered '$got', expected '200 $size'"
 }
 
-# rate URL: requests/s of one wrk run.
-rate() {
-  wrk -t1 -c8 -d"${seconds}s" -H "$auth" -H 'Accept: application/json' "$1$path" >"$tmp/wrk.out"
-  ! grep -q 'Non-2xx' "$tmp/wrk.out" || die "$1$path: $(grep Non-2xx "$tmp/wrk.out")"
-  awk '/^Requests\/sec:/ {print $2}' "$tmp/wrk.out"
+# measure SIDE: one wrk run against SIDE; prints "requests/s user_us sys_us" (per request).
+measure() {
+  local url_var="url_$1" pid_var="pid_$1" before after
+  before=$(cut -d' ' -f14,15 "/proc/${!pid_var}/stat")
+  wrk -t1 -c8 -d"${seconds}s" -H "$auth" -H 'Accept: application/json' "${!url_var}$path" \
+    >"$tmp/wrk.out"
+  after=$(cut -d' ' -f14,15 "/proc/${!pid_var}/stat")
+  ! grep -q 'Non-2xx' "$tmp/wrk.out" || die "$1: $(grep Non-2xx "$tmp/wrk.out")"
+  awk -v b="$before" -v a="$after" -v hz="$(getconf CLK_TCK)" '
+    /^ *[0-9]+ requests in/ {n = $1}
+    /^Requests\/sec:/ {rate = $2}
+    END {split(b, x, " "); split(a, y, " ");
+         printf "%s %.2f %.2f", rate, (y[1] - x[1]) / hz * 1e6 / n, (y[2] - x[2]) / hz * 1e6 / n}
+  ' "$tmp/wrk.out"
 }
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
@@ -177,33 +199,35 @@ done
 
 echo "GET $path: $size bytes; wrk -t1 -c8 -d${seconds}s, $rounds round(s); $(nproc) cores;" \
   "load $load_start"
-declare -A all
+declare -A all usr sys
 for r in $(seq "$rounds"); do
   line="round $r:"
   for side in "${sides[@]}"; do
-    url_var="url_$side"
-    v=$(rate "${!url_var}")
+    m=$(measure "$side")  # an assignment, so that a failed measure stops the script
+    read -r v u k <<<"$m"
     all[$side]="${all[$side]:-} $v"
+    usr[$side]="${usr[$side]:-} $u"
+    sys[$side]="${sys[$side]:-} $k"
     line+=" $side $v"
   done
   echo "$line"
 done
 
 threads() { ls "/proc/$1/task" | wc -l; }
-declare -A med
-for side in "${sides[@]}"; do med[$side]=$(echo "${all[$side]}" | median); done
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
-printf '%-40s %12s %8s\n' side "requests/s" "x nginx"
-printf '%-40s %12.0f %8s\n' "nginx (worker_processes 1${nginx_extra:+, file cache})" \
-  "${med[nginx]}" 1.00
-printf '%-40s %12.0f %8s\n' "fake --threads 1 ($(threads "$pid_fake1") threads)" "${med[fake1]}" \
-  "$(ratio "${med[fake1]}" "${med[nginx]}")"
-printf '%-40s %12.0f %8s\n' "fake --threads 2 ($(threads "$pid_fake2") threads)" "${med[fake2]}" \
-  "$(ratio "${med[fake2]}" "${med[nginx]}")"
-if [ -n "$compare_bin" ]; then
-  printf '%-40s %12.0f %8s\n' "compare --threads 1 ($(threads "$pid_compare") thr.)" \
-    "${med[compare]}" "$(ratio "${med[compare]}" "${med[nginx]}")"
-fi
+declare -A label=(
+  [nginx]="nginx (worker_processes 1${nginx_extra:+, file cache})"
+  [fake1]="fake --threads 1 ($(threads "$pid_fake1") threads)"
+  [fake2]="fake --threads 2 ($(threads "$pid_fake2") threads)"
+  [compare]="compare --threads 1"
+)
+nginx_rate=$(echo "${all[nginx]}" | median)
+printf '%-40s %12s %8s %14s %13s\n' side "requests/s" "x nginx" "user us/req" "sys us/req"
+for side in "${sides[@]}"; do
+  rate=$(echo "${all[$side]}" | median)
+  printf '%-40s %12.0f %8s %14s %13s\n' "${label[$side]}" "$rate" \
+    "$(awk -v a="$rate" -v b="$nginx_rate" 'BEGIN {printf "%.2f", a / b}')" \
+    "$(echo "${usr[$side]}" | median)" "$(echo "${sys[$side]}" | median)"
+done
 per_round=$(paste -d' ' <(echo "${all[fake1]}" | tr ' ' '\n' | grep .) \
   <(echo "${all[nginx]}" | tr ' ' '\n' | grep .) | awk '{printf " %.2f", $1 / $2}')
 echo "fake --threads 1 / nginx per round:$per_round"
