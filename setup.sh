@@ -13,7 +13,7 @@ cd "$(dirname "$0")"
 # libclang-rt-14-dev: the libFuzzer runtime of Debian 12's clang (only recommended by clang).
 PACKAGES=(build-essential cmake ninja-build ccache clang libclang-rt-14-dev libboost1.81-dev libssl-dev
   nlohmann-json3-dev libsqlite3-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
-  libcli11-dev libspdlog-dev dpkg-dev file libmariadb-dev mariadb-server)
+  libcli11-dev libspdlog-dev dpkg-dev file libmariadb-dev mariadb-server nginx wrk curl)
 JOBS=$(nproc 2>/dev/null || echo 2)
 # Tests that use several threads; the sanitizer builds run these. The MariaDB variants are left
 # out there: Connector/C is not instrumented and one of them forks a threaded process; the same
@@ -182,6 +182,8 @@ bench_smoke() {
     --out build/bench-mariadb >/dev/null ||
     { tests/test_util/mariadb_server.sh stop build/mariadb-bench; exit 1; }
   tests/test_util/mariadb_server.sh stop build/mariadb-bench
+  log "fake-nsxv against nginx, GET edge (bench/fake_vs_nginx.sh, 1 s per side)"
+  bench/fake_vs_nginx.sh --seconds 1 --rounds 1 >&2
 }
 
 case "${1:-}" in

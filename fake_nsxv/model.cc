@@ -369,13 +369,14 @@ Status Model::UpdateEdge(std::string_view edge_id, const json& body, Call* call)
   return Status::Ok();
 }
 
-Status Model::GetEdge(std::string_view edge_id, json* out) {
-  EdgeAccess edge(this, edge_id);
-  NSXV_RETURN_IF_ERROR(edge.status());
-  json doc = edge.state->data.document;
-  doc["id"] = edge.state->id;
-  doc["name"] = edge.state->data.name;
-  doc["version"] = edge.state->data.version;
+namespace {
+
+// GET edge's document: the stored deploy/update body with the fields the manager adds.
+json EdgeDocument(const EdgeState& e, bool deploying) REQUIRES(e.mu) {
+  json doc = e.data.document;
+  doc["id"] = e.id;
+  doc["name"] = e.data.name;
+  doc["version"] = e.data.version;
   if (!doc.contains("type")) doc["type"] = "gatewayServices";
   if (!doc.contains("tenant")) doc["tenant"] = "default";
   if (!doc.contains("appliances") || !doc["appliances"].is_object()) {
@@ -383,11 +384,39 @@ Status Model::GetEdge(std::string_view edge_id, json* out) {
   }
   if (!doc["appliances"].contains("applianceSize")) doc["appliances"]["applianceSize"] = "compact";
   json vnics = json::array();
-  for (const json& v : edge.state->data.vnics) vnics.push_back(v);
+  for (const json& v : e.data.vnics) vnics.push_back(v);
   doc["vnics"] = {{"vnics", std::move(vnics)}};
+  doc["status"] = deploying ? "deploying" : "deployed";
+  return doc;
+}
+
+}  // namespace
+
+Status Model::GetEdge(std::string_view edge_id, json* out) {
+  EdgeAccess edge(this, edge_id);
+  NSXV_RETURN_IF_ERROR(edge.status());
   MutexLock global_lock(&global_->mu);
-  doc["status"] = IsDeploying(edge.state->data, global_->data) ? "deploying" : "deployed";
-  *out = std::move(doc);
+  *out = EdgeDocument(*edge.state, IsDeploying(edge.state->data, global_->data));
+  return Status::Ok();
+}
+
+Status Model::GetEdgeText(std::string_view edge_id, std::string* out) {
+  EdgeAccess edge(this, edge_id);
+  NSXV_RETURN_IF_ERROR(edge.status());
+  bool deploying = false;
+  {
+    MutexLock global_lock(&global_->mu);
+    deploying = IsDeploying(edge.state->data, global_->data);
+  }
+  EdgeState::GetEdgeCache& cache = edge.state->get_edge_cache;
+  if (cache.text.empty() || cache.version != edge.state->data.version ||
+      cache.deploying != deploying) {
+    cache.text =
+        EdgeDocument(*edge.state, deploying).dump(-1, ' ', false, json::error_handler_t::replace);
+    cache.version = edge.state->data.version;
+    cache.deploying = deploying;
+  }
+  *out = cache.text;
   return Status::Ok();
 }
 

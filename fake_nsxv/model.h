@@ -119,6 +119,10 @@ class Model {
   Status UpdateEdge(std::string_view edge_id, const nlohmann::json& body, Call* call)
       EXCLUDES(registry_mu_);
   Status GetEdge(std::string_view edge_id, nlohmann::json* out) EXCLUDES(registry_mu_);
+  // GetEdge's document as the answer body: serialized compactly, bytes that are not UTF-8
+  // written as U+FFFD. Kept per edge and rebuilt after any change of the edge (its version) or
+  // of its deploy state, so it is always what GetEdge would give now.
+  Status GetEdgeText(std::string_view edge_id, std::string* out) EXCLUDES(registry_mu_);
   // `page_size` <= 0 means options().page_size.
   Status ListEdges(int start_index, int page_size, nlohmann::json* out) EXCLUDES(registry_mu_);
   // With call->async, a finished delete job (SUCCESS) is recorded and call->job_id names it.

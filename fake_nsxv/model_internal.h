@@ -40,7 +40,9 @@ struct EdgeData {
   nlohmann::json load_balancer = nlohmann::json::object();
   nlohmann::json firewall = nlohmann::json::object();
   int64_t next_rule_id = kFirstFirewallRuleId;
-  int64_t version = 1;                // bumped by every accepted change
+  // Bumped by every accepted change, so every change of document, name or vnics bumps it:
+  // EdgeState::get_edge_cache is keyed on it.
+  int64_t version = 1;
   std::vector<int64_t> running_jobs;  // job numbers, ascending
 };
 
@@ -51,6 +53,13 @@ struct EdgeState {
   const std::string id;
   bool removed GUARDED_BY(mu) = false;
   EdgeData data GUARDED_BY(mu);
+  // The body of GET /api/4.0/edges/{id} (Model::GetEdgeText), built from `data` at `version`
+  // with the deploy state `deploying`; rebuilt when either differs. Empty until the first GET.
+  struct GetEdgeCache {
+    int64_t version = 0;
+    bool deploying = false;
+    std::string text;
+  } get_edge_cache GUARDED_BY(mu);
 };
 
 enum class JobKind { kDeploy, kConfig, kDelete };

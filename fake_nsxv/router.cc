@@ -1,5 +1,6 @@
 #include "fake_nsxv/router.h"
 
+#include <array>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -92,38 +93,74 @@ constexpr Route kRoutes[] = {
     {"PUT", "/api/4.0/edgePublish/tuningConfiguration", Op::kPutTuning},
 };
 
-std::vector<std::string_view> Split(std::string_view path) {
-  std::vector<std::string_view> out;
-  if (path.empty() || path[0] != '/') return out;
-  path.remove_prefix(1);
-  while (true) {
-    const size_t slash = path.find('/');
-    out.push_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
-  }
-  return out;
-}
+// The '/'-separated segments of a path, without allocating: "/a/b/" -> "a", "b", "". size()
+// counts every segment; only the first kStored are kept, which is more than any route has
+// (operator[] beyond them gives an empty view). A path not starting with '/' has none.
+class Segments {
+ public:
+  static constexpr size_t kStored = 8;
 
-// Matches `path` against route's pattern; fills `params` with the {name} segments in order.
-bool Match(const Route& route, std::string_view path, std::vector<std::string>* params) {
-  if (route.trailing_slash) {
-    if (path.size() < 2 || path.back() != '/') return false;
-    path.remove_suffix(1);
+  constexpr Segments() = default;
+  constexpr explicit Segments(std::string_view path) {
+    if (path.empty() || path[0] != '/') return;
+    path.remove_prefix(1);
+    while (true) {
+      const size_t slash = path.find('/');
+      if (size_ < kStored) stored_[size_] = path.substr(0, slash);
+      ++size_;
+      if (slash == std::string_view::npos) break;
+      path.remove_prefix(slash + 1);
+    }
   }
-  const std::vector<std::string_view> want = Split(route.pattern);
-  const std::vector<std::string_view> got = Split(path);
+  constexpr size_t size() const { return size_; }
+  constexpr std::string_view operator[](size_t i) const { return i < kStored ? stored_[i] : ""; }
+
+ private:
+  std::array<std::string_view, kStored> stored_{};
+  size_t size_ = 0;
+};
+
+// The segments of each route's pattern, by index in kRoutes.
+constexpr auto kPatterns = [] {
+  std::array<Segments, std::size(kRoutes)> out;
+  for (size_t i = 0; i < out.size(); ++i) out[i] = Segments(kRoutes[i].pattern);
+  return out;
+}();
+
+// A request path split once for matching every route: its segments and, when it ends in '/'
+// (and is more than "/"), those of the path without that '/' (for trailing_slash routes).
+struct PathSegments {
+  explicit PathSegments(std::string_view path) : all(path) {
+    if (path.size() >= 2 && path.back() == '/') {
+      trailing_slash = true;
+      without_slash = Segments(path.substr(0, path.size() - 1));
+    }
+  }
+  Segments all;
+  bool trailing_slash = false;
+  Segments without_slash;
+};
+
+// Matches a path against `route` (an element of kRoutes); fills `params` with the {name}
+// segments in order.
+bool Match(const Route& route, const PathSegments& path, std::vector<std::string>* params) {
+  if (route.trailing_slash && !path.trailing_slash) return false;
+  const Segments& want = kPatterns[static_cast<size_t>(&route - kRoutes)];
+  const Segments& got = route.trailing_slash ? path.without_slash : path.all;
   if (want.size() != got.size()) return false;
-  std::vector<std::string> captured;
   for (size_t i = 0; i < want.size(); ++i) {
     if (!want[i].empty() && want[i].front() == '{') {
       if (got[i].empty()) return false;
-      captured.emplace_back(got[i]);
     } else if (want[i] != got[i]) {
       return false;
     }
   }
-  if (params != nullptr) *params = std::move(captured);
+  if (params != nullptr) {
+    params->clear();
+    for (size_t i = 0; i < want.size(); ++i) {
+      if (!want[i].empty() && want[i].front() == '{') params->emplace_back(got[i]);
+    }
+  }
   return true;
 }
 
@@ -248,7 +285,7 @@ Result<int> IntParam(const HttpRequest& request, std::string_view name, int fall
 
 const Route* FindRoute(const HttpRequest& request, std::vector<std::string>* params,
                        std::string* allow) {
-  const std::string_view path = request.Path();
+  const PathSegments path(request.Path());
   for (const Route& route : kRoutes) {
     if (route.method == request.method && Match(route, path, params)) return &route;
   }
@@ -280,7 +317,7 @@ std::vector<std::string> Router::ServedRoutes() {
 }
 
 std::optional<std::string> Router::EdgeIdOf(std::string_view path) {
-  const std::vector<std::string_view> s = Split(path);
+  const Segments s(path);
   auto edge = [](std::string_view id) -> std::optional<std::string> {
     if (id.substr(0, 5) != "edge-") return std::nullopt;
     return std::string(id);
@@ -356,8 +393,13 @@ Routed Router::Handle(const HttpRequest& request, const RequestOptions& options)
     }
     case Op::kGetJob:
       return reply(model_.GetJob(p[0], &out), 200);
-    case Op::kGetEdge:
-      return reply(model_.GetEdge(p[0], &out), 200);
+    case Op::kGetEdge: {
+      Routed routed;
+      const Status status = model_.GetEdgeText(p[0], &routed.response.body);
+      if (!status.ok()) return Error(request, status);
+      routed.response.headers.Set("Content-Type", "application/json");
+      return routed;
+    }
     case Op::kUpdateEdge:
       return with_body(
           [&](const json& body) { return reply(model_.UpdateEdge(p[0], body, &call), 204); });

@@ -31,12 +31,12 @@ void ServerCore::RunIoThread() {
 }
 
 void ServerCore::DoAccept() {
-  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, StrandSocket socket) {
     OnAccept(ec, std::move(socket));
   });
 }
 
-void ServerCore::OnAccept(beast::error_code ec, tcp::socket socket) {
+void ServerCore::OnAccept(beast::error_code ec, StrandSocket socket) {
   if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
   if (ec) {
     // Out of descriptors and the like: back off instead of spinning.

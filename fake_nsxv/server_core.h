@@ -34,6 +34,10 @@ namespace beast = boost::beast;
 namespace net = boost::asio;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
+// Every connection runs on its own strand. Naming the executor type (instead of
+// any_io_executor) spares each asynchronous operation the type-erased executor copies.
+using Strand = net::strand<net::io_context::executor_type>;
+using StrandSocket = net::basic_stream_socket<tcp, Strand>;
 
 // A session as the server sees it, to close it from Stop().
 class SessionBase {
@@ -55,7 +59,7 @@ class ServerCore {
 
   void RunIoThread();
   void DoAccept();
-  void OnAccept(beast::error_code ec, tcp::socket socket);
+  void OnAccept(beast::error_code ec, StrandSocket socket);
   void Unregister(uint64_t id) EXCLUDES(mu);
   void StopServer() EXCLUDES(mu);
 
@@ -89,6 +93,6 @@ class ServerCore {
 
 // A new session for an accepted socket: TLS when core.ssl_ctx is set. The caller registers it
 // in core.sessions and then calls Run().
-std::shared_ptr<SessionBase> MakeSession(ServerCore& core, uint64_t id, tcp::socket socket);
+std::shared_ptr<SessionBase> MakeSession(ServerCore& core, uint64_t id, StrandSocket socket);
 
 }  // namespace nsxv::fake::server_internal

@@ -2,21 +2,23 @@
 // FakeManager::Process() and acting out the Exchange (delay, reset, hold open, truncated body,
 // lost response). See server.h for the contract; ServerCore is in server_core.h.
 #include <exception>
-#include <functional>
 #include <optional>
 #include <type_traits>
 #include <utility>
 
+#include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -58,7 +60,8 @@ bool IsFramingHeader(std::string_view name) {
          EqualsIgnoreCase(name, "Connection");
 }
 
-BeastResponse ToBeastResponse(const HttpResponse& response, unsigned version, bool keep_alive) {
+// Takes the body out of `response`.
+BeastResponse ToBeastResponse(HttpResponse& response, unsigned version, bool keep_alive) {
   BeastResponse out;
   out.version(version);
   out.result(static_cast<unsigned>(response.status));
@@ -67,10 +70,25 @@ BeastResponse ToBeastResponse(const HttpResponse& response, unsigned version, bo
     if (!IsFramingHeader(field.name)) out.insert(field.name, field.value);
   }
   if (out.find(http::field::server) == out.end()) out.set(http::field::server, "fake-nsxv");
-  out.body() = response.body;
+  out.body() = std::move(response.body);
   out.keep_alive(keep_alive);
   out.prepare_payload();
   return out;
+}
+
+// The bytes of `response` on the wire into `out` (replaced): the head as Beast's fields writer
+// renders it, then the body. Responses are always framed by Content-Length (prepare_payload;
+// Transfer-Encoding is never copied from the manager's answer), so the body goes as it is. One
+// contiguous buffer is cheaper to send than Beast's composed write over the message's buffer
+// sequence, and lets a truncated delivery cut it.
+void Serialize(const BeastResponse& response, std::string* out) {
+  const http::fields::writer head(response.base(), response.version(), response.result_int());
+  const auto buffers = head.get();  // a view; it must outlive the loop below
+  out->clear();
+  for (const net::const_buffer b : beast::buffers_range_ref(buffers)) {
+    out->append(static_cast<const char*>(b.data()), b.size());
+  }
+  out->append(response.body());
 }
 
 HttpResponse ProtocolErrorResponse(int status, std::string details) {
@@ -92,7 +110,10 @@ HttpResponse InternalErrorResponse(std::string_view what) {
 template <bool kTls>
 class Session final : public SessionBase, public std::enable_shared_from_this<Session<kTls>> {
  public:
-  using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
+  using TcpStream = beast::basic_stream<tcp, Strand>;
+  using Stream = std::conditional_t<kTls, beast::ssl_stream<TcpStream>, TcpStream>;
+  using Timer = net::basic_waitable_timer<std::chrono::steady_clock,
+                                          net::wait_traits<std::chrono::steady_clock>, Strand>;
 
   template <typename... StreamArgs>
   Session(ServerCore& server, uint64_t id, StreamArgs&&... stream_args)
@@ -113,7 +134,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
  private:
-  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+  TcpStream& Tcp() { return beast::get_lowest_layer(stream_); }
 
   void OnRun() {
     if constexpr (kTls) {
@@ -223,13 +244,14 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   // Runs `then` after `delay`: on an asio timer with the real clock (no io thread blocks), or
   // through Clock::SleepFor otherwise (a simulated clock just moves forward).
-  void AfterDelay(Duration delay, std::function<void()> then) {
+  template <typename Then>
+  void AfterDelay(Duration delay, Then then) {
     if (delay.count() <= 0) {
       then();
     } else if (server_.real_clock) {
       timer_.expires_after(delay);
       timer_.async_wait(
-          [self = this->shared_from_this(), then = std::move(then)](beast::error_code ec) {
+          [self = this->shared_from_this(), then = std::move(then)](beast::error_code ec) mutable {
             if (ec || self->closed_) return;
             then();
           });
@@ -242,7 +264,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void Deliver(Exchange exchange) {
     switch (exchange.delivery) {
       case Delivery::kNormal:
-        WriteResponse(exchange.response, /*close=*/!keep_alive_);
+        WriteResponse(std::move(exchange.response), /*close=*/!keep_alive_);
         return;
       case Delivery::kReset:
         CloseNow(/*reset=*/true);
@@ -251,7 +273,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         HoldOpen();
         return;
       case Delivery::kTruncated:
-        WriteTruncated(exchange.response);
+        WriteTruncated(std::move(exchange.response));
         return;
       case Delivery::kResponseLost:
         CloseNow(false);
@@ -260,18 +282,18 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     CloseNow(false);
   }
 
-  void WriteResponse(const HttpResponse& response, bool close) {
-    response_.emplace(ToBeastResponse(response, version_, !close));
-    const bool keep = response_->keep_alive();
+  void WriteResponse(HttpResponse response, bool close) {
+    BeastResponse message = ToBeastResponse(response, version_, !close);
+    const bool keep = message.keep_alive();
+    Serialize(message, &raw_);
     Tcp().expires_after(server_.options.idle_timeout);
-    http::async_write(stream_, *response_,
-                      [self = this->shared_from_this(), keep](beast::error_code ec, std::size_t) {
-                        self->OnWrite(ec, keep);
-                      });
+    net::async_write(stream_, net::buffer(raw_),
+                     [self = this->shared_from_this(), keep](beast::error_code ec, std::size_t) {
+                       self->OnWrite(ec, keep);
+                     });
   }
 
   void OnWrite(beast::error_code ec, bool keep) {
-    response_.reset();
     if (closed_) return;
     if (ec) {
       CloseNow(false);
@@ -284,15 +306,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   // The head announces the whole body, half of it is sent, then the connection closes without a
   // TLS close_notify. An empty body cannot be cut, so half of the head is sent instead.
-  void WriteTruncated(const HttpResponse& response) {
-    const BeastResponse full = ToBeastResponse(response, version_, true);
-    std::ostringstream wire;
-    wire << full;
-    const std::string serialized = wire.str();
+  void WriteTruncated(HttpResponse response) {
+    BeastResponse full = ToBeastResponse(response, version_, true);
+    Serialize(full, &raw_);
     const size_t body_size = full.body().size();
-    const size_t head_size = serialized.size() - body_size;
-    raw_ = body_size > 0 ? serialized.substr(0, head_size + body_size / 2)
-                         : serialized.substr(0, head_size / 2);
+    const size_t head_size = raw_.size() - body_size;
+    raw_.resize(body_size > 0 ? head_size + body_size / 2 : head_size / 2);
     Tcp().expires_after(server_.options.idle_timeout);
     net::async_write(stream_, net::buffer(raw_),
                      [self = this->shared_from_this()](beast::error_code, std::size_t) {
@@ -360,11 +379,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   ServerCore& server_;
   const uint64_t id_;
   Stream stream_;
-  net::steady_timer timer_;
+  Timer timer_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::optional<BeastResponse> response_;
-  std::string raw_;
+  std::string raw_;  // bytes being written: a response, its truncated part, or 100 Continue
   std::array<char, 4096> drain_{};
   unsigned version_ = 11;
   bool keep_alive_ = true;
@@ -373,7 +391,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
 }  // namespace
 
-std::shared_ptr<SessionBase> MakeSession(ServerCore& core, uint64_t id, tcp::socket socket) {
+std::shared_ptr<SessionBase> MakeSession(ServerCore& core, uint64_t id, StrandSocket socket) {
   if (core.ssl_ctx)
     return std::make_shared<Session<true>>(core, id, std::move(socket), *core.ssl_ctx);
   return std::make_shared<Session<false>>(core, id, std::move(socket));

@@ -229,6 +229,33 @@ TEST_F(ServerTest, PlainHttpMode) {
   EXPECT_EQ(client->connects(), 1);
 }
 
+// The bytes of a GET edge answer: an HTTP/1.1 status line, the manager's Content-Type, the
+// Server field, Content-Length framing and the document; twice on one keep-alive connection.
+TEST_F(ServerTest, GetEdgeOnTheWireIsContentLengthFramedAndKeptAlive) {
+  ServerOptions o;
+  o.tls = false;
+  StartServer(o);
+  ASSERT_EQ(manager_
+                .Process(nsxv::testing::AuthedJsonRequest("POST", "/api/4.0/edges",
+                                                          nsxv::testing::DeployEdgeBody("r1")))
+                .response.status,
+            201);
+  nlohmann::json doc;
+  ASSERT_TRUE(manager_.model().GetEdge("edge-1", &doc).ok());
+  const std::string body = doc.dump();
+  const std::string expected =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+      "Server: fake-nsxv\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string request = "GET /api/4.0/edges/edge-1 HTTP/1.1\r\nHost: x\r\nAuthorization: " +
+                              BasicAuthValue("admin", "default") + "\r\n\r\n";
+  RawConnection conn(server_->port());
+  ASSERT_TRUE(conn.Send(request));
+  EXPECT_EQ(conn.ReadUntil(expected), expected);
+  ASSERT_TRUE(conn.Send(request));
+  EXPECT_EQ(conn.ReadUntil(expected + expected), expected + expected);
+}
+
 TEST_F(ServerTest, ResetIsConnectionResetAndNextRequestReconnects) {
   StartServer();
   SetFaults(R"([{"method": "GET", "path": "/api/4.0/edges", "times": 1,
