@@ -133,25 +133,24 @@ int EffectiveMaxTunnels(int configured) {
 
 namespace {
 
-// INSERT of all (kMaxVnicNum - 1) x T slot rows of one edge (180 by default) as one multi-row
-// VALUES list: tunnels 1..9T, tunnel x on vnic (x - 1) / T + 1; ?1 the edge, ?2 created_at. One
-// statement per T (the statement cache keeps it prepared): SQLite runs the rows as straight-line
-// inserts, with no recursive-CTE queue and no per-row call from here.
-std::string InsertSlotsSql(int t) {
+// INSERT of the T slot rows of one vnic as one multi-row VALUES list: ?1 the edge, ?2 created_at,
+// ?3 the vnic, ?4 the tunnel before its first ((vnic - 1) x T); rows ?4 + 1 .. ?4 + T. One
+// statement per T, kept prepared by the statement cache; its text (the cache key) is built once
+// per thread. Short enough that preparing it on each new connection stays cheap.
+const std::string& InsertVnicSlotsSql(int t) {
+  thread_local std::pair<int, std::string> cached;
+  if (cached.first == t) return cached.second;
   std::string sql =
       "INSERT OR IGNORE INTO nsxv_edge_vnic_bindings "
       "(edge_id, vnic_index, tunnel_index, network_id, created_at) VALUES ";
-  const int slots = (kMaxVnicNum - 1) * t;
-  sql.reserve(sql.size() + static_cast<size_t>(slots) * 24);
-  for (int x = 1; x <= slots; ++x) {
-    if (x > 1) sql += ',';
-    sql += "(?1,";
-    sql += std::to_string((x - 1) / t + 1);
-    sql += ',';
-    sql += std::to_string(x);
+  for (int k = 1; k <= t; ++k) {
+    if (k > 1) sql += ',';
+    sql += "(?1,?3,?4+";
+    sql += std::to_string(k);
     sql += ",NULL,?2)";
   }
-  return sql;
+  cached = {t, std::move(sql)};
+  return cached.second;
 }
 
 }  // namespace
@@ -160,7 +159,7 @@ Status InitEdgeVnicBinding(Context& ctx, const std::string& edge_id, int max_tun
   const int t = EffectiveMaxTunnels(max_tunnels);
   NSXV_ASSIGN_OR_RETURN(Db * db, ctx.db());
   // created_at: the engine's clock, read once for all the rows (as the column default would give
-  // each row). A single statement is atomic, so no explicit transaction is needed.
+  // each row).
   std::string stamp;
   {
     NSXV_ASSIGN_OR_RETURN(Stmt now, db->Prepare(std::string("SELECT ") + kNow));
@@ -168,12 +167,15 @@ Status InitEdgeVnicBinding(Context& ctx, const std::string& edge_id, int max_tun
     if (!row) return Internal("reading the database clock returned no row");
     stamp = now.Text(0);
   }
-  // The text is the statement cache's key: built once per thread for the T in use.
-  thread_local std::pair<int, std::string> slots_sql;
-  if (slots_sql.first != t) slots_sql = {t, InsertSlotsSql(t)};
-  NSXV_ASSIGN_OR_RETURN(Stmt stmt, db->Prepare(slots_sql.second));
-  stmt.BindAll(edge_id, stamp);
-  return stmt.Run().status();
+  // All (kMaxVnicNum - 1) x T slots (180 by default) or none: tunnels 1..9T, tunnel x on vnic
+  // (x - 1) / T + 1.
+  NSXV_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db));
+  for (int vnic = 1; vnic < kMaxVnicNum; ++vnic) {
+    NSXV_ASSIGN_OR_RETURN(Stmt stmt, db->Prepare(InsertVnicSlotsSql(t)));
+    stmt.BindAll(edge_id, stamp, vnic, (vnic - 1) * t);
+    NSXV_RETURN_IF_ERROR(stmt.Run().status());
+  }
+  return txn.Commit();
 }
 
 Result<EdgeVnicBinding> AllocateEdgeVnic(Context& ctx, const std::string& edge_id,
