@@ -38,18 +38,38 @@ inline md_proxy::MdProxyConfig TestMdConfig() {
   return c;
 }
 
+// The fake NSX manager in process on a clock, and the typed client over it: an ApiClient with
+// the fake's credentials and 3 attempts, and Vcns. The pieces refer to each other: keep them
+// alive together and destroy them client first (as the fixtures' member order does).
+struct FakeBackend {
+  std::unique_ptr<fake::FakeManager> manager;
+  std::unique_ptr<fake::InProcessTransport> transport;
+  std::unique_ptr<driver::ApiClient> client;
+  std::unique_ptr<driver::Vcns> vcns;
+};
+
+inline FakeBackend MakeFakeBackend(Clock& clock) {
+  FakeBackend b;
+  b.manager = std::make_unique<fake::FakeManager>(clock, fake::FakeOptions{});
+  b.transport = std::make_unique<fake::InProcessTransport>(*b.manager);
+  driver::ApiClientOptions o;
+  o.manager_uri = "https://nsxmgr.example.com";
+  o.user = "admin";
+  o.password = "default";
+  o.retries = 3;
+  b.client = std::make_unique<driver::ApiClient>(*b.transport, clock, o);
+  b.vcns = std::make_unique<driver::Vcns>(*b.client);
+  return b;
+}
+
 class DriverEnvTest : public ::testing::Test {
  public:
   DriverEnvTest() {
-    manager_ = std::make_unique<fake::FakeManager>(clock_, fake::FakeOptions{});
-    transport_ = std::make_unique<fake::InProcessTransport>(*manager_);
-    driver::ApiClientOptions o;
-    o.manager_uri = "https://nsxmgr.example.com";
-    o.user = "admin";
-    o.password = "default";
-    o.retries = 3;
-    client_ = std::make_unique<driver::ApiClient>(*transport_, clock_, o);
-    vcns_ = std::make_unique<driver::Vcns>(*client_);
+    FakeBackend b = MakeFakeBackend(clock_);
+    manager_ = std::move(b.manager);
+    transport_ = std::move(b.transport);
+    client_ = std::move(b.client);
+    vcns_ = std::move(b.vcns);
     plugin_ = std::make_unique<plugin::Plugin>(*vcns_, locks_, TestPluginConfig());
     store::ContextOptions sqlite;
     sqlite.path = dir_.File("nsxv.db");
