@@ -97,7 +97,9 @@ HttpResponse ProtocolErrorResponse(int status, std::string details) {
   out.headers.Set("Content-Type", "application/json");
   nlohmann::json body = {
       {"errorCode", status}, {"details", std::move(details)}, {"moduleName", "fake-nsxv"}};
-  out.body = body.dump();
+  // The details may quote request bytes (an exception's message): invalid UTF-8 is replaced,
+  // never thrown from here.
+  out.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return out;
 }
 

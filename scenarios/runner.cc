@@ -214,7 +214,9 @@ Status ScenarioRun::Setup() {
   slot_ = std::make_unique<FaultSlot>(*recorder_);
 
   if (!scenario_.initial_backend.empty()) {
-    NSXV_RETURN_IF_ERROR(backend_->fake()->model().Load(json::parse(scenario_.initial_backend)));
+    json initial = json::parse(scenario_.initial_backend, nullptr, /*allow_exceptions=*/false);
+    if (initial.is_discarded()) return InvalidArgument("initial.backend is not valid JSON");
+    NSXV_RETURN_IF_ERROR(backend_->fake()->model().Load(initial));
   }
 
   std::vector<NodeSpec> specs = scenario_.nodes;
