@@ -205,14 +205,19 @@ Routed Error(const HttpRequest& request, const Status& status, Duration delay = 
   return Routed{MakeErrorResponse(request, error), delay};
 }
 
-Routed Json(int status, const json& body, Duration delay = Duration(0)) {
+// A JSON answer whose body is already serialized.
+Routed JsonText(int status, std::string body, Duration delay = Duration(0)) {
   Routed routed;
   routed.response.status = status;
   routed.response.headers.Set("Content-Type", "application/json");
-  // Strings stored from XML bodies may hold bytes that are not UTF-8: written as U+FFFD.
-  routed.response.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  routed.response.body = std::move(body);
   routed.delay = delay;
   return routed;
+}
+
+Routed Json(int status, const json& body, Duration delay = Duration(0)) {
+  // Strings stored from XML bodies may hold bytes that are not UTF-8: written as U+FFFD.
+  return JsonText(status, body.dump(-1, ' ', false, json::error_handler_t::replace), delay);
 }
 
 Routed NoContent(Duration delay = Duration(0)) {
@@ -394,11 +399,10 @@ Routed Router::Handle(const HttpRequest& request, const RequestOptions& options)
     case Op::kGetJob:
       return reply(model_.GetJob(p[0], &out), 200);
     case Op::kGetEdge: {
-      Routed routed;
-      const Status status = model_.GetEdgeText(p[0], &routed.response.body);
-      if (!status.ok()) return Error(request, status);
-      routed.response.headers.Set("Content-Type", "application/json");
-      return routed;
+      std::string text;
+      const Status status = model_.GetEdgeText(p[0], &text);
+      if (!status.ok()) return Error(request, status, call.delay);
+      return JsonText(200, std::move(text), call.delay);
     }
     case Op::kUpdateEdge:
       return with_body(
