@@ -38,38 +38,40 @@ inline md_proxy::MdProxyConfig TestMdConfig() {
   return c;
 }
 
-// The fake NSX manager in process on a clock, and the typed client over it: an ApiClient with
-// the fake's credentials and 3 attempts, and Vcns. The pieces refer to each other: keep them
-// alive together and destroy them client first (as the fixtures' member order does).
-struct FakeBackend {
-  std::unique_ptr<fake::FakeManager> manager;
-  std::unique_ptr<fake::InProcessTransport> transport;
-  std::unique_ptr<driver::ApiClient> client;
-  std::unique_ptr<driver::Vcns> vcns;
+// A fixture base with the fake NSX manager in process on a simulated clock and the typed client
+// over it: an ApiClient with the fake's credentials and 3 attempts, and Vcns. Derived fixtures
+// declare what uses these as their own members, so it is destroyed before them.
+class FakeBackendTest : public ::testing::Test {
+ public:
+  FakeBackendTest() { ResetBackend(); }
+
+  // A fresh fake and client. Precondition: nothing holds the previous ones.
+  void ResetBackend() {
+    vcns_.reset();
+    client_.reset();
+    transport_.reset();
+    manager_.reset();
+    manager_ = std::make_unique<fake::FakeManager>(clock_, fake::FakeOptions{});
+    transport_ = std::make_unique<fake::InProcessTransport>(*manager_);
+    driver::ApiClientOptions o;
+    o.manager_uri = "https://nsxmgr.example.com";
+    o.user = "admin";
+    o.password = "default";
+    o.retries = 3;
+    client_ = std::make_unique<driver::ApiClient>(*transport_, clock_, o);
+    vcns_ = std::make_unique<driver::Vcns>(*client_);
+  }
+
+  SimulatedClock clock_;
+  std::unique_ptr<fake::FakeManager> manager_;
+  std::unique_ptr<fake::InProcessTransport> transport_;
+  std::unique_ptr<driver::ApiClient> client_;
+  std::unique_ptr<driver::Vcns> vcns_;
 };
 
-inline FakeBackend MakeFakeBackend(Clock& clock) {
-  FakeBackend b;
-  b.manager = std::make_unique<fake::FakeManager>(clock, fake::FakeOptions{});
-  b.transport = std::make_unique<fake::InProcessTransport>(*b.manager);
-  driver::ApiClientOptions o;
-  o.manager_uri = "https://nsxmgr.example.com";
-  o.user = "admin";
-  o.password = "default";
-  o.retries = 3;
-  b.client = std::make_unique<driver::ApiClient>(*b.transport, clock, o);
-  b.vcns = std::make_unique<driver::Vcns>(*b.client);
-  return b;
-}
-
-class DriverEnvTest : public ::testing::Test {
+class DriverEnvTest : public FakeBackendTest {
  public:
   DriverEnvTest() {
-    FakeBackend b = MakeFakeBackend(clock_);
-    manager_ = std::move(b.manager);
-    transport_ = std::move(b.transport);
-    client_ = std::move(b.client);
-    vcns_ = std::move(b.vcns);
     plugin_ = std::make_unique<plugin::Plugin>(*vcns_, locks_, TestPluginConfig());
     store::ContextOptions sqlite;
     sqlite.path = dir_.File("nsxv.db");
@@ -83,12 +85,7 @@ class DriverEnvTest : public ::testing::Test {
 
   // Public, as in the fixtures this replaces: helper threads of the tests use them.
   TempDir dir_;
-  SimulatedClock clock_;
   locking::HostLockProvider locks_{clock_, {}};
-  std::unique_ptr<fake::FakeManager> manager_;
-  std::unique_ptr<fake::InProcessTransport> transport_;
-  std::unique_ptr<driver::ApiClient> client_;
-  std::unique_ptr<driver::Vcns> vcns_;
   std::unique_ptr<plugin::Plugin> plugin_;
   md_proxy::ContextFactory factory_;
   std::unique_ptr<store::Context> ctx_;

@@ -27,22 +27,19 @@ inline PluginConfig TestConfig() { return testing_util::TestPluginConfig(); }
 // One fake NSX manager (in process, simulated clock), the typed client, locks, a plugin and an
 // admin Context on a private in-memory database (a fresh MariaDB database with
 // NSXV_TEST_STORE=mariadb).
-class PluginTest : public ::testing::Test {
+class PluginTest : public testing_util::FakeBackendTest {
  protected:
-  PluginTest() { Reset(TestConfig()); }
+  PluginTest() { Build(TestConfig()); }
 
+  // A fresh fake, client, plugin and database, the plugin with `config`.
   void Reset(const PluginConfig& config) {
     ctx_.reset();
     plugin_.reset();
-    vcns_.reset();
-    client_.reset();
-    transport_.reset();
-    manager_.reset();
-    testing_util::FakeBackend b = testing_util::MakeFakeBackend(clock_);
-    manager_ = std::move(b.manager);
-    transport_ = std::move(b.transport);
-    client_ = std::move(b.client);
-    vcns_ = std::move(b.vcns);
+    ResetBackend();
+    Build(config);
+  }
+
+  void Build(const PluginConfig& config) {
     plugin_ = std::make_unique<Plugin>(*vcns_, locks_, config);
     store::ContextOptions co;
     co.is_admin = true;
@@ -102,12 +99,7 @@ class PluginTest : public ::testing::Test {
     return stmt->Int(0);
   }
 
-  SimulatedClock clock_;
   locking::HostLockProvider locks_{clock_, {}};
-  std::unique_ptr<fake::FakeManager> manager_;
-  std::unique_ptr<fake::InProcessTransport> transport_;
-  std::unique_ptr<driver::ApiClient> client_;
-  std::unique_ptr<driver::Vcns> vcns_;
   std::unique_ptr<Plugin> plugin_;
   std::unique_ptr<store::Context> ctx_;
 };
