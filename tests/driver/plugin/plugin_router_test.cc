@@ -27,6 +27,19 @@ using testing_plugin::kInternalTenant;
 using testing_plugin::PluginTest;
 using testing_plugin::TestConfig;
 
+// The two rules a metadata proxy router's firewall gets: from the edge itself (vse) and from the
+// inter-edge network.
+std::vector<FirewallRuleSpec> ProxyFirewallRules() {
+  FirewallRuleSpec vse;
+  vse.action = "allow";
+  vse.name = "VSERule";
+  vse.source_vnic_groups = {"vse"};
+  FirewallRuleSpec internal;
+  internal.action = "allow";
+  internal.source_ip_address = {"169.254.128.0/17"};
+  return {vse, internal};
+}
+
 // ---- routers ----
 
 TEST_F(PluginTest, CreateRouterDeploysEdgeAndBindsIt) {
@@ -203,19 +216,13 @@ TEST_F(PluginTest, UpdateInternalInterfaceFailureFreesTheSlot) {
 TEST_F(PluginTest, UpdateFirewallPutsProxyRules) {
   const Router r = MakeRouter();
   const std::string edge = *plugin_->GetRouterEdge(*ctx_, r.id);
-  FirewallRuleSpec vse;
-  vse.action = "allow";
-  vse.name = "VSERule";
-  vse.source_vnic_groups = {"vse"};
-  FirewallRuleSpec internal;
-  internal.action = "allow";
-  internal.source_ip_address = {"169.254.128.0/17"};
-  ASSERT_TRUE(plugin_->UpdateFirewall(*ctx_, r.id, {vse, internal}, false).ok());
+  const std::vector<FirewallRuleSpec> rules = ProxyFirewallRules();  // [0]: the vse rule
+  ASSERT_TRUE(plugin_->UpdateFirewall(*ctx_, r.id, rules, false).ok());
   std::string fw = EdgeById(edge)["firewall"].dump();
   EXPECT_NE(fw.find("VSERule"), std::string::npos) << fw;
   EXPECT_NE(fw.find("169.254.128.0/17"), std::string::npos);
   EXPECT_EQ(fw.find("\"external\""), std::string::npos);
-  ASSERT_TRUE(plugin_->UpdateFirewall(*ctx_, r.id, {vse}, true).ok());
+  ASSERT_TRUE(plugin_->UpdateFirewall(*ctx_, r.id, {rules[0]}, true).ok());
   fw = EdgeById(edge)["firewall"].dump();
   EXPECT_NE(fw.find("\"external\""), std::string::npos) << fw;
   FirewallRuleSpec bad;
@@ -255,14 +262,7 @@ Status MdFlow(Plugin& plugin, store::Context& ctx) {
   g.subnet_mask = "255.255.128.0";
   g.subnet_prefix_length = driver::IntOrString::String("17");
   NSXV_RETURN_IF_ERROR(plugin.UpdateInternalInterface(ctx, router.id, net.id, {g}).status());
-  FirewallRuleSpec vse;
-  vse.action = "allow";
-  vse.name = "VSERule";
-  vse.source_vnic_groups = {"vse"};
-  FirewallRuleSpec internal;
-  internal.action = "allow";
-  internal.source_ip_address = {"169.254.128.0/17"};
-  NSXV_RETURN_IF_ERROR(plugin.UpdateFirewall(ctx, router.id, {vse, internal}, false));
+  NSXV_RETURN_IF_ERROR(plugin.UpdateFirewall(ctx, router.id, ProxyFirewallRules(), false));
   NSXV_RETURN_IF_ERROR(plugin.UpdateRoutes(ctx, router.id, "10.10.0.1"));
   NSXV_RETURN_IF_ERROR(
       store::CreateNsxvInternalEdge(ctx, "10.10.0.5", store::kInterEdgePurpose, router.id));
